@@ -1,0 +1,68 @@
+# Two commands for a new machine: `make run` and `make test`. Everything else bootstraps itself.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+TOOLS := .tools
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The first Python 3.12+ that actually runs. pyenv's shims exist on the PATH but fail unless
+# PYENV_VERSION is set, so each candidate is run, not just found.
+define find_python
+for candidate in python3.14 python3.13 python3.12 python3; do \
+  found=$$($$candidate -c 'import sys; print(sys.executable) if sys.version_info >= (3, 12) else sys.exit(1)' 2>/dev/null) \
+    && { echo "$$found"; exit 0; }; \
+done; \
+for candidate in $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3; do \
+  [ -x "$$candidate" ] && "$$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+    && { echo "$$candidate"; exit 0; }; \
+done; \
+echo "No Python 3.12 or newer found. Install one (python.org, your package manager, or pyenv) and run make again." >&2; \
+exit 1
+endef
+
+.PHONY: help install run test lint format migrate demo check
+
+help:
+	@echo "make run     set everything up, load the demo, serve http://$(HOST):$(PORT)"
+	@echo "make test    set everything up and run the test suite"
+	@echo "make lint    ruff check and format check;  make format  to fix"
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	@set -e; PYTHON=$$($(find_python)); \
+	echo "Using $$PYTHON"; \
+	if [ ! -x $(TOOLS)/bin/uv ]; then \
+	  "$$PYTHON" -m venv $(TOOLS) && $(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"; \
+	fi; \
+	$(TOOLS)/bin/uv sync --locked --python "$$PYTHON" --quiet
+	@touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(BIN)/python manage.py migrate --no-input
+
+demo: migrate
+	$(BIN)/python manage.py load_demo
+
+run: demo
+	@echo "Serving http://$(HOST):$(PORT)/ (admin at /admin/). Ctrl-C stops."
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check: install
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run

@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from qa.views import health, markdownx
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    # markdownx's endpoints at its own paths, wrapped so only signed-in staff reach them.
+    path(
+        settings.MARKDOWNX_URLS_PATH.lstrip("/"),
+        markdownx.markdownify,
+        name="markdownx_markdownify",
+    ),
+    path(
+        settings.MARKDOWNX_UPLOAD_URLS_PATH.lstrip("/"), markdownx.upload, name="markdownx_upload"
+    ),
+    path("", include("qa.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,50 @@
+from django.contrib import admin
+
+from ..models import Category, Dispatch, Publication, Transition
+from .scoping import EditorOnlyAdmin
+
+
+@admin.register(Category)
+class CategoryAdmin(EditorOnlyAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Publication)
+class PublicationAdmin(EditorOnlyAdmin):
+    list_display = ["name", "tagline"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not Publication.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyLogAdmin(EditorOnlyAdmin):
+    """History and mail logs are written by the services, never by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Transition)
+class TransitionAdmin(ReadOnlyLogAdmin):
+    list_display = ["at", "action", "column", "answer", "from_status", "to_status", "by"]
+    list_filter = ["action"]
+    list_select_related = ["column", "answer__expert", "answer__column", "by"]
+    date_hierarchy = "at"
+
+
+@admin.register(Dispatch)
+class DispatchAdmin(ReadOnlyLogAdmin):
+    list_display = ["created_at", "subject", "to", "sent_at", "attempts"]
+    search_fields = ["subject", "to", "key"]
+    list_filter = [("sent_at", admin.EmptyFieldListFilter)]

@@ -1,0 +1,449 @@
+"""
+The weekly cycle's vocabulary: a reader's Question, picked for one week's Column, answered by
+the panel's Experts, one Answer each.
+
+Statuses change only through the named transitions in ``qa.services``; the models hold the
+invariants the database can enforce.
+"""
+
+import hashlib
+import re
+import secrets
+import unicodedata
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from markdownx.models import MarkdownxField
+
+from .markdown import render_markdown
+
+STANDING_INTRO = (
+    "Each week, we choose one question from our readers and throw it out to our panel of "
+    "approved career experts to answer. This week’s question:"
+)
+
+
+def status_check(field, choices):
+    """A CheckConstraint that keeps ``field`` within its TextChoices."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__in": choices.values}),
+        name="%(app_label)s_%(class)s_" + f"{field}_valid",
+    )
+
+
+def new_status_token():
+    """192 random bits, URL-safe: the reader's private key to their question."""
+    return secrets.token_urlsafe(24)
+
+
+def body_fingerprint(text):
+    """A digest of a question's text that ignores case, white space and Unicode forms."""
+    normalised = unicodedata.normalize("NFKC", text or "").casefold()
+    normalised = re.sub(r"\s+", " ", normalised).strip()
+    return hashlib.sha256(normalised.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Publication(models.Model):
+    """The publication's standing settings: one row, edited by editors in the admin."""
+
+    name = models.CharField(_("name"), max_length=120, default="The Expert Panel")
+    tagline = models.CharField(
+        _("tagline"), max_length=200, blank=True, default="Career questions, answered by experts"
+    )
+    standing_intro = models.TextField(
+        _("standing intro"),
+        default=STANDING_INTRO,
+        help_text=_("Printed above the reader's question in every new column."),
+    )
+    answer_words_min = models.PositiveIntegerField(_("answer guide: fewest words"), default=80)
+    answer_words_max = models.PositiveIntegerField(_("answer guide: most words"), default=250)
+
+    class Meta:
+        verbose_name = _("publication settings")
+        verbose_name_plural = _("publication settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="qa_publication_single_row"),
+            models.CheckConstraint(
+                condition=Q(answer_words_min__lte=models.F("answer_words_max")),
+                name="qa_publication_word_guide_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def current(cls):
+        publication, _created = cls.objects.get_or_create(pk=1)
+        return publication
+
+
+class Category(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("qa:category", kwargs={"slug": self.slug})
+
+
+class QuestionQuerySet(models.QuerySet):
+    def in_queue(self):
+        """What the editor works from: neither erased nor spam."""
+        return self.exclude(status__in=[Question.Status.SPAM, Question.Status.WITHDRAWN])
+
+
+class QuestionStatus(models.TextChoices):
+    NEW = "new", _("new")
+    SHORTLISTED = "shortlisted", _("shortlisted")
+    PICKED = "picked", _("picked")
+    DECLINED = "declined", _("declined")
+    SPAM = "spam", _("spam")
+    WITHDRAWN = "withdrawn", _("withdrawn (erased by its reader)")
+
+
+class Question(TimeStamped):
+    Status = QuestionStatus
+
+    body = models.TextField(_("question"))
+    signature = models.CharField(
+        _("signature"),
+        max_length=60,
+        blank=True,
+        help_text=_('The public sign-off, e.g. "D". Never the full name.'),
+    )
+    name = models.CharField(_("reader's name"), max_length=120, blank=True)
+    email = models.EmailField(_("reader's email"), blank=True)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="questions", verbose_name=_("category")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW
+    )
+    token = models.CharField(
+        _("status token"), max_length=64, unique=True, default=new_status_token, editable=False
+    )
+    fingerprint = models.CharField(max_length=64, editable=False, blank=True)
+    sender_hash = models.CharField(max_length=64, editable=False, blank=True)
+    spam_reason = models.CharField(_("why it was held as spam"), max_length=200, blank=True)
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="qa_question_queue_idx"),
+            models.Index(fields=["fingerprint", "created_at"], name="qa_question_fingerprint_idx"),
+            models.Index(fields=["category", "status"], name="qa_question_category_idx"),
+        ]
+        constraints = [status_check("status", QuestionStatus)]
+
+    def __str__(self):
+        excerpt = " ".join(self.body.split())
+        return excerpt[:60] + ("…" if len(excerpt) > 60 else "") or f"Question {self.pk}"
+
+    def save(self, *args, **kwargs):
+        self.fingerprint = body_fingerprint(self.body)
+        super().save(*args, **kwargs)
+
+
+class ExpertQuerySet(models.QuerySet):
+    def published(self):
+        """Public profiles: panel members, and past contributors with a published answer."""
+        return self.filter(
+            Q(is_active=True) | Q(pk__in=Answer.objects.published().values("expert_id"))
+        )
+
+
+class Expert(TimeStamped):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="expert",
+        verbose_name=_("login"),
+        help_text=_("Empty for an expert imported from the back catalogue."),
+    )
+    name = models.CharField(_("name"), max_length=120)
+    company = models.CharField(_("company"), max_length=200, blank=True)
+    company_url = models.URLField(_("company website"), blank=True)
+    bio = models.TextField(_("bio"), blank=True)
+    headshot = models.ImageField(_("headshot"), upload_to="headshots/", blank=True)
+    slug = models.SlugField(_("slug"), max_length=140, unique=True)
+    is_active = models.BooleanField(
+        _("on the panel"),
+        default=True,
+        help_text=_("An approved panel member who can be invited."),
+    )
+    categories = models.ManyToManyField(
+        Category, blank=True, related_name="experts", verbose_name=_("categories")
+    )
+
+    objects = ExpertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("expert")
+        verbose_name_plural = _("experts")
+        indexes = [models.Index(fields=["is_active", "name"], name="qa_expert_panel_idx")]
+
+    def __str__(self):
+        return f"{self.name} ({self.company})" if self.company else self.name
+
+    def get_absolute_url(self):
+        return reverse("qa:expert", kwargs={"slug": self.slug})
+
+    @property
+    def initials(self):
+        return "".join(part[0] for part in self.name.split()[:2]).upper() or "?"
+
+
+class ColumnQuerySet(models.QuerySet):
+    def published(self):
+        """The one door into public columns: published, and its time has come."""
+        return self.filter(status=Column.Status.PUBLISHED, published_at__lte=timezone.now())
+
+
+class ColumnStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    COLLECTING = "collecting", _("collecting answers")
+    REVIEW = "review", _("in review")
+    SCHEDULED = "scheduled", _("scheduled")
+    PUBLISHED = "published", _("published")
+
+
+class Column(TimeStamped):
+    Status = ColumnStatus
+
+    question = models.OneToOneField(
+        Question, on_delete=models.PROTECT, related_name="column", verbose_name=_("question")
+    )
+    week = models.DateField(
+        _("week"),
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("The Monday of the column's ISO week. Empty only for back-catalogue columns."),
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="columns", verbose_name=_("category")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    dek = models.TextField(_("dek"), blank=True, help_text=_("The standfirst under the title."))
+    intro = models.TextField(_("standing intro"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    answer_deadline = models.DateTimeField(_("answer deadline"), null=True, blank=True)
+    publish_at = models.DateTimeField(_("publish at"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    corrected_at = models.DateTimeField(_("corrected"), null=True, blank=True, editable=False)
+    is_featured = models.BooleanField(_("featured"), default=False)
+    source_url = models.URLField(
+        _("originally published at"), max_length=500, blank=True, editable=False
+    )
+    editor_notes = models.TextField(
+        _("editorial notes"), blank=True, help_text=_("Private to editors.")
+    )
+    share_image = models.ImageField(upload_to="share/", blank=True, editable=False)
+    review_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ColumnQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-week", "-id"]
+        verbose_name = _("column")
+        verbose_name_plural = _("columns")
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="qa_column_public_idx"),
+            models.Index(
+                fields=["category", "status", "-published_at"], name="qa_column_category_idx"
+            ),
+            models.Index(fields=["status", "publish_at"], name="qa_column_due_idx"),
+        ]
+        constraints = [
+            status_check("status", ColumnStatus),
+            models.CheckConstraint(
+                condition=~Q(status="scheduled") | Q(publish_at__isnull=False),
+                name="qa_column_scheduled_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="qa_column_published_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("qa:column", kwargs={"slug": self.slug})
+
+    @property
+    def is_public(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+
+class AnswerQuerySet(models.QuerySet):
+    def published(self):
+        """Approved answers of public columns, in the editor's order."""
+        return self.filter(
+            status=Answer.Status.APPROVED,
+            column__in=Column.objects.published(),
+        ).order_by("position", "id")
+
+
+class AnswerStatus(models.TextChoices):
+    INVITED = "invited", _("invited")
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted")
+    APPROVED = "approved", _("approved")
+    DECLINED = "declined", _("declined by the expert")
+    REJECTED = "rejected", _("not used")
+
+
+class Answer(TimeStamped):
+    Status = AnswerStatus
+
+    column = models.ForeignKey(
+        Column, on_delete=models.CASCADE, related_name="answers", verbose_name=_("column")
+    )
+    expert = models.ForeignKey(
+        Expert, on_delete=models.PROTECT, related_name="answers", verbose_name=_("expert")
+    )
+    headline = models.CharField(_("headline"), max_length=200, blank=True)
+    body = MarkdownxField(_("answer"), blank=True, help_text=_("Markdown."))
+    body_html = models.TextField(editable=False, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.INVITED
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    decline_reason = models.TextField(_("why the expert declined"), blank=True)
+    editor_note = models.TextField(
+        _("note to the expert"),
+        blank=True,
+        help_text=_("Sent with a rejection or a return to draft."),
+    )
+    invited_at = models.DateTimeField(_("invited"), null=True, blank=True, editable=False)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True, editable=False)
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True, editable=False)
+    reminded_48h_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reminded_24h_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = AnswerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        indexes = [
+            models.Index(fields=["column", "status", "position"], name="qa_answer_column_idx"),
+            models.Index(fields=["expert", "status"], name="qa_answer_expert_idx"),
+        ]
+        constraints = [status_check("status", AnswerStatus)]
+
+    def __str__(self):
+        return self.headline or f"{self.expert.name} on “{self.column.title}”"
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "body_html"}
+        super().save(*args, **kwargs)
+
+    @property
+    def word_count(self):
+        return len(self.body.split())
+
+
+class Transition(models.Model):
+    """One entry in the history: who did what to which column, answer or question, and when."""
+
+    action = models.CharField(_("action"), max_length=60)
+    column = models.ForeignKey(
+        Column, on_delete=models.CASCADE, null=True, blank=True, related_name="transitions"
+    )
+    answer = models.ForeignKey(
+        Answer, on_delete=models.CASCADE, null=True, blank=True, related_name="transitions"
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, null=True, blank=True, related_name="transitions"
+    )
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    note = models.TextField(_("note"), blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history")
+        indexes = [models.Index(fields=["column", "-at"], name="qa_transition_column_idx")]
+
+    def __str__(self):
+        return f"{self.action} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Dispatch(models.Model):
+    """
+    One email, keyed so that it is sent at most once.
+
+    Tasks can run twice (a retry, a killed worker, two publishers); the key makes the second
+    run a no-op instead of a second email.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    to = models.CharField(max_length=254)
+    subject = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("email")
+        verbose_name_plural = _("emails")
+
+    def __str__(self):
+        return f"{self.subject} → {self.to}"

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from .views import public
+
+app_name = "qa"
+
+urlpatterns = [
+    path("", public.HomeView.as_view(), name="home"),
+    path("columns/<slug:slug>/", public.ColumnDetailView.as_view(), name="column"),
+    path("topics/<slug:slug>/", public.CategoryView.as_view(), name="category"),
+    path("experts/<slug:slug>/", public.ExpertDetailView.as_view(), name="expert"),
+]

@@ -1,0 +1,86 @@
+import io
+
+import pytest
+from django.urls import reverse
+from PIL import Image
+
+from .factories import AnswerFactory, ColumnFactory
+
+
+@pytest.mark.django_db
+def test_healthz_answers_ok_without_touching_the_database(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok"
+
+
+@pytest.mark.django_db
+class TestMarkdownxEndpoints:
+    def test_preview_refuses_anonymous(self, client):
+        response = client.post("/markdownx/markdownify/", {"content": "**x**"})
+        assert response.status_code == 403
+
+    def test_upload_refuses_anonymous(self, client):
+        response = client.post("/markdownx/upload/", {"image": io.BytesIO(b"x")})
+        assert response.status_code == 403
+
+    def test_preview_refuses_a_signed_in_reader_who_is_not_staff(self, client, django_user_model):
+        client.force_login(django_user_model.objects.create_user("reader", password="pw"))
+        assert client.post("/markdownx/markdownify/", {"content": "x"}).status_code == 403
+
+    def test_preview_renders_for_staff_with_the_publishing_renderer(self, expert_a_client):
+        response = expert_a_client.post(
+            "/markdownx/markdownify/", {"content": "**bold** <script>alert(1)</script>"}
+        )
+        assert response.status_code == 200
+        assert b"<strong>bold</strong>" in response.content
+        assert b"<script" not in response.content
+
+    def test_preview_without_content_is_a_clear_400(self, expert_a_client):
+        response = expert_a_client.post("/markdownx/markdownify/", {})
+        assert response.status_code == 400
+
+    def test_preview_refuses_get(self, expert_a_client):
+        assert expert_a_client.get("/markdownx/markdownify/").status_code == 405
+
+    def test_upload_refuses_gif(self, expert_a_client):
+        buffer = io.BytesIO()
+        Image.new("RGB", (10, 10)).save(buffer, "GIF")
+        buffer.seek(0)
+        buffer.name = "x.gif"
+        response = expert_a_client.post(
+            "/markdownx/upload/", {"image": buffer}, headers={"x-requested-with": "XMLHttpRequest"}
+        )
+        assert response.status_code == 400
+
+    def test_upload_takes_png_from_staff(self, expert_a_client):
+        buffer = io.BytesIO()
+        Image.new("RGB", (10, 10)).save(buffer, "PNG")
+        buffer.seek(0)
+        buffer.name = "x.png"
+        response = expert_a_client.post(
+            "/markdownx/upload/", {"image": buffer}, headers={"x-requested-with": "XMLHttpRequest"}
+        )
+        assert response.status_code == 200
+        assert "image_code" in response.json()
+
+
+@pytest.mark.django_db
+class TestColumnVisibility:
+    def test_published_column_is_served(self, client):
+        answer = AnswerFactory(column=ColumnFactory(published=True), body="Unique **words**")
+        response = client.get(answer.column.get_absolute_url())
+        assert response.status_code == 200
+        assert b"<strong>words</strong>" in response.content
+
+    def test_draft_column_is_404_for_anonymous(self, client):
+        column = ColumnFactory()
+        assert client.get(column.get_absolute_url()).status_code == 404
+
+    def test_home_lists_only_published(self, client):
+        public = ColumnFactory(published=True, title="Public one")
+        ColumnFactory(title="Secret draft")
+        response = client.get(reverse("qa:home"))
+        assert public.title in response.text
+        assert "Secret draft" not in response.text
