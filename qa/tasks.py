@@ -1,0 +1,26 @@
+"""Background work, run by ``django.tasks`` (inline in development, ``db_worker`` in production)."""
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import Dispatch
+
+
+@task()
+def send_email(*, key, to, subject, template, context):
+    """Render and send one email, unless an email with this key was already sent."""
+    with transaction.atomic():
+        dispatch, _created = Dispatch.objects.select_for_update().get_or_create(
+            key=key, defaults={"to": to, "subject": subject[:300]}
+        )
+        if dispatch.sent_at is not None:
+            return "already sent"
+        body = render_to_string(f"emails/{template}.txt", context)
+        send_mail(subject, body, None, [to])
+        dispatch.attempts += 1
+        dispatch.sent_at = timezone.now()
+        dispatch.save(update_fields=["attempts", "sent_at"])
+    return "sent"
