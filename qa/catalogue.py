@@ -264,6 +264,6 @@ def columns_export():
                 to_attr="approved_answers",
             )
         )
-        .order_by("published_at", "week", "id")
+        .order_by("published_at", "slug")
     )
     return [column_export(column) for column in columns]

@@ -162,6 +162,11 @@ def column_detail(request, slug):
 def expert_list(request):
     """The panel: active members, then past contributors. Template: ``qa/expert_list.html``."""
     experts = list(selectors.panel_experts())
+    changed = max((e.updated_at for e in experts), default=None)
+    etag = _etag("panel", *((e.pk, e.updated_at, e.published_count) for e in experts))
+    not_modified = _conditional(request, etag, changed)
+    if not_modified is not None:
+        return _validators(not_modified, etag, changed)
     response = HttpResponse(
         render_to_string(
             "qa/expert_list.html",
@@ -172,8 +177,7 @@ def expert_list(request):
             request=request,
         )
     )
-    changed = max((e.updated_at for e in experts), default=None)
-    return _validators(response, _etag("panel", response.content), changed)
+    return _validators(response, etag, changed)
 
 
 @require_safe
