@@ -18,9 +18,8 @@ from .factories import AnswerFactory, CategoryFactory, ColumnFactory, ExpertFact
 
 pytestmark = pytest.mark.django_db
 
-REFERENCE = Path("/work/shared/reference/source-column.txt")
-if not REFERENCE.exists():
-    REFERENCE = Path(__file__).resolve().parent / "reference" / "source-column.txt"
+# The published piece as scraped, kept verbatim beside the tests.
+REFERENCE = Path(__file__).resolve().parent / "reference" / "source-column.txt"
 
 
 class ArticleText(HTMLParser):
