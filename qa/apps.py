@@ -12,3 +12,10 @@ class QaConfig(AppConfig):
 
         # Refuse decompression bombs long before they reach memory.
         Image.MAX_IMAGE_PIXELS = settings.PILLOW_MAX_IMAGE_PIXELS
+
+        from django.db.models.signals import post_save
+
+        from .images import expert_saved
+        from .models import Expert
+
+        post_save.connect(expert_saved, sender=Expert, dispatch_uid="qa.headshot_renditions")

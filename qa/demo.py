@@ -3,8 +3,11 @@ The demo publication that ``make run`` loads: categories, an editor, two experts
 reader questions. Loading it twice changes nothing.
 """
 
+from pathlib import Path
+
 from django.db import transaction
 
+from .catalogue import columns_import_file
 from .models import Category, Question
 from .services import editor_account_ensure, expert_account_ensure
 
@@ -15,6 +18,9 @@ CATEGORIES = [
     ("Salary & Negotiation", "salary", "Asking for what the job is worth."),
     ("Workplace", "workplace", "Bosses, colleagues and the daily grind."),
 ]
+
+# The source piece, in the back-catalogue format: the column every page is modelled on.
+SOURCE_COLUMN = Path(__file__).resolve().parent / "back_catalogue" / "source-column.json"
 
 EDITOR = {"username": "editor", "password": "editor-demo-2026", "email": "editor@example.com"}
 EXPERTS = [
@@ -100,3 +106,5 @@ def demo_load():
             Question.objects.create(
                 category=categories[slug], signature=signature, name=name, email=email, body=body
             )
+
+    columns_import_file(SOURCE_COLUMN)

@@ -1,8 +1,18 @@
 """Read queries that several views, feeds and commands share."""
 
-from django.db.models import Prefetch
+from django.db.models import (
+    Count,
+    DateTimeField,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+)
+from django.db.models.functions import Coalesce, Greatest
 
-from .models import Answer, Column
+from .models import Answer, Category, Column, Expert
 
 
 def published_columns():
@@ -11,6 +21,7 @@ def published_columns():
 
 
 def published_answers():
+    """Approved answers with their experts, in the editor's order (for a published column)."""
     return (
         Answer.objects.filter(status=Answer.Status.APPROVED)
         .select_related("expert")
@@ -24,3 +35,101 @@ def column_with_answers(queryset=None):
     return queryset.select_related("category", "question").prefetch_related(
         Prefetch("answers", queryset=published_answers(), to_attr="published_answers")
     )
+
+
+def _newest(queryset):
+    """The greatest ``updated_at`` in ``queryset``, as a subquery (NULL when empty)."""
+    return Subquery(
+        queryset.order_by("-updated_at").values("updated_at")[:1], output_field=DateTimeField()
+    )
+
+
+def column_for_page(slug):
+    """
+    The published column at ``slug``, with ``last_changed``: the newest change to anything its
+    page shows (the column, its question, answers and their experts, the newer columns of its
+    category listed as related). One query; the page cache and ETag are keyed on it.
+    """
+    column_answers = Answer.objects.filter(column=OuterRef("pk"))
+    answer_experts = Expert.objects.filter(
+        pk__in=Answer.objects.filter(column=OuterRef(OuterRef("pk"))).values("expert_id")
+    )
+    category_columns = Column.objects.published().filter(category=OuterRef("category_id"))
+    epoch = F("updated_at")
+    return (
+        Column.objects.published()
+        .select_related("category", "question")
+        .annotate(
+            last_changed=Greatest(
+                F("updated_at"),
+                F("question__updated_at"),
+                Coalesce(_newest(column_answers), epoch),
+                Coalesce(_newest(answer_experts), epoch),
+                Coalesce(_newest(category_columns), epoch),
+            )
+        )
+        .get(slug=slug)
+    )
+
+
+def column_answers(column):
+    """The column's approved answers with their experts, in the editor's order: one query."""
+    return list(published_answers().filter(column=column))
+
+
+def related_columns(column, limit=3):
+    """Up to ``limit`` other published columns from the column's category, newest first."""
+    return list(
+        published_columns().filter(category_id=column.category_id).exclude(pk=column.pk)[:limit]
+    )
+
+
+def panel_experts():
+    """
+    The panel page: public experts with their count of published answers, active members first,
+    then past contributors.
+    """
+    return (
+        Expert.objects.published()
+        .annotate(
+            published_count=Count(
+                "answers",
+                filter=Q(answers__in=Answer.objects.published()),
+                distinct=True,
+            )
+        )
+        .order_by("-is_active", "name")
+    )
+
+
+def expert_answers(expert):
+    """An expert's published answers with their columns, newest column first."""
+    return list(
+        Answer.objects.published()
+        .filter(expert=expert)
+        .select_related("column", "column__category")
+        .order_by("-column__published_at", "position")
+    )
+
+
+def categories_with_columns():
+    """Categories that have at least one published column, with the count."""
+    return (
+        Category.objects.annotate(
+            published_count=Count(
+                "columns", filter=Q(columns__in=Column.objects.published()), distinct=True
+            )
+        )
+        .filter(published_count__gt=0)
+        .order_by("name")
+    )
+
+
+def published_stamp(queryset=None):
+    """
+    The newest change among the published columns of ``queryset``, and how many there are:
+    what list pages key their ETag and Last-Modified on.
+    """
+    queryset = queryset if queryset is not None else Column.objects.published()
+    stamp = queryset.order_by().aggregate(changed=Max("updated_at"), count=Count("id"))
+    return stamp["changed"], stamp["count"]

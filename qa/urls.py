@@ -1,12 +1,23 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
+from .feeds import CategoryFeed, LatestColumnsAtomFeed, LatestColumnsFeed
+from .sitemaps import SITEMAPS
 from .views import public
 
 app_name = "qa"
 
 urlpatterns = [
-    path("", public.HomeView.as_view(), name="home"),
-    path("columns/<slug:slug>/", public.ColumnDetailView.as_view(), name="column"),
-    path("topics/<slug:slug>/", public.CategoryView.as_view(), name="category"),
-    path("experts/<slug:slug>/", public.ExpertDetailView.as_view(), name="expert"),
+    path("", public.home, name="home"),
+    path("columns/", public.archive, name="archive"),
+    path("columns/<slug:slug>/", public.column_detail, name="column"),
+    path("topics/<slug:slug>/", public.category, name="category"),
+    path("topics/<slug:slug>/feed/", CategoryFeed(), name="category_feed"),
+    path("experts/", public.expert_list, name="experts"),
+    path("experts/<slug:slug>/", public.expert_detail, name="expert"),
+    path("search/", public.search, name="search"),
+    path("feed/", LatestColumnsFeed(), name="feed"),
+    path("feed/atom/", LatestColumnsAtomFeed(), name="feed_atom"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", public.robots_txt, name="robots"),
 ]

@@ -1,7 +1,7 @@
 import pytest
 
 from qa.models import Answer
-from qa.search import search_columns
+from qa.search import excerpt, highlight, search_columns
 
 from .factories import AnswerFactory, ColumnFactory
 
@@ -25,3 +25,42 @@ def test_ignores_drafts_and_unapproved_answers():
 def test_empty_or_odd_queries_give_an_empty_result(query):
     ColumnFactory(published=True)
     assert list(search_columns(query)) == []
+
+
+def test_matches_title_dek_and_question_too():
+    column = ColumnFactory(published=True, title="Salary talks", dek="Negotiating bravely")
+    column.question.body = "How do I ask for a raise from a stingy manager?"
+    column.question.save()
+    for query in ["salary", "negotiating", "stingy"]:
+        assert list(search_columns(query)) == [column], query
+
+
+def test_every_term_must_match():
+    AnswerFactory(column=ColumnFactory(published=True), body="zephyrine only")
+    assert not search_columns("zephyrine quokka").exists()
+
+
+def test_title_match_ranks_first_on_postgresql():
+    from django.db import connection
+
+    in_answer = AnswerFactory(column=ColumnFactory(published=True), body="Mention of quokka.")
+    in_title = ColumnFactory(published=True, title="The quokka question")
+    results = list(search_columns("quokka"))
+    assert set(results) == {in_answer.column, in_title}
+    if connection.vendor == "postgresql":
+        assert results[0] == in_title
+
+
+def test_highlight_escapes_and_marks():
+    assert highlight("Send <b>thank-you</b> notes", ["note"]) == (
+        "Send &lt;b&gt;thank-you&lt;/b&gt; <mark>notes</mark>"
+    )
+    assert highlight("Interviewing well", ["interviews"]) == "<mark>Interviewing</mark> well"
+
+
+def test_excerpt_centres_on_the_first_match():
+    text = "word " * 200 + "the zephyrine moment " + "word " * 200
+    passage = excerpt([None, "no match here", text], ["zephyrine"])
+    assert "<mark>zephyrine</mark>" in passage
+    assert passage.startswith("… ") and passage.endswith(" …")
+    assert excerpt(["nothing"], ["zephyrine"]) is None

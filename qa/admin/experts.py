@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from ..images import ExpertForm
 from ..models import Expert
 from ..roles import expert_of, is_editor, is_expert
 
@@ -11,6 +12,7 @@ EXPERT_PROFILE_FIELDS = ["bio", "company", "company_url", "headshot"]
 class ExpertAdmin(admin.ModelAdmin):
     """Editors keep the panel; an expert sees and edits only their own profile ("My profile")."""
 
+    form = ExpertForm
     search_fields = ["name", "company"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["categories"]

@@ -1,65 +1,248 @@
+"""
+What readers see: the home page, columns, the archive, topics, the panel, profiles and search.
+
+Only ``published()`` querysets feed these views. Published pages carry Cache-Control, ETag and
+Last-Modified and answer a matching conditional GET with 304. The column page's rendered HTML
+is cached under its last-changed stamp, so a change made by any process gets a new key.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.views.generic import DetailView, ListView
+from django.template.loader import render_to_string
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date, quote_etag
+from django.views.decorators.http import require_safe
 
-from .. import selectors
-from ..models import Category, Expert
+from .. import images, jsonld, selectors
+from ..models import Category, Column, Expert
+from ..search import excerpt, highlight, search_columns, search_terms
+
+# Bump when templates change in a way that must not be served from an older cached copy.
+PAGE_VERSION = "1"
+PAGE_CACHE_SECONDS = 60 * 60
+BROWSER_CACHE_SECONDS = 60
+SEARCH_MAX_PAGES = 50
 
 
-class HomeView(ListView):
-    """The latest columns. Template: ``qa/home.html``; context: ``columns``."""
-
-    template_name = "qa/home.html"
-    context_object_name = "columns"
-
-    def get_queryset(self):
-        return selectors.published_columns()[:10]
+def _etag(*parts):
+    digest = hashlib.sha256("|".join(str(p) for p in (PAGE_VERSION, *parts)).encode()).hexdigest()
+    return quote_etag(digest[:32])
 
 
-class ColumnDetailView(DetailView):
+def _conditional(request, etag, last_modified):
+    """A 304 when the reader's copy is current, else None."""
+    timestamp = int(last_modified.timestamp()) if last_modified else None
+    return get_conditional_response(request, etag=etag, last_modified=timestamp)
+
+
+def _validators(response, etag, last_modified):
+    response["ETag"] = etag
+    if last_modified:
+        response["Last-Modified"] = http_date(last_modified.timestamp())
+    patch_cache_control(response, public=True, max_age=BROWSER_CACHE_SECONDS)
+    return response
+
+
+def _list_page(request, template, context, *, scope=None, key=""):
+    """Render a list page with validators from the newest change among its columns."""
+    changed, count = selectors.published_stamp(scope)
+    etag = _etag(key, changed and changed.isoformat(), count, request.GET.urlencode())
+    not_modified = _conditional(request, etag, changed)
+    if not_modified is not None:
+        return _validators(not_modified, etag, changed)
+    response = HttpResponse(render_to_string(template, context(), request=request))
+    return _validators(response, etag, changed)
+
+
+def _page(request, queryset, per_page=12):
+    paginator = Paginator(queryset, per_page)
+    return paginator.get_page(request.GET.get("page"))
+
+
+@require_safe
+def home(request):
     """
-    One published column. Template: ``qa/column_detail.html``; context: ``column``, with
-    ``column.published_answers`` in the editor's order.
+    The front page. Template: ``qa/home.html``; context: ``latest``, ``recent``, ``featured``,
+    ``categories``.
     """
 
-    template_name = "qa/column_detail.html"
-    context_object_name = "column"
-
-    def get_queryset(self):
-        return selectors.column_with_answers()
-
-
-class CategoryView(ListView):
-    """
-    One category's columns. Template: ``qa/category_detail.html``; context: ``category``,
-    ``columns``.
-    """
-
-    template_name = "qa/category_detail.html"
-    context_object_name = "columns"
-    paginate_by = 20
-
-    def get_queryset(self):
-        self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
-        return selectors.published_columns().filter(category=self.category)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(category=self.category, **kwargs)
-
-
-class ExpertDetailView(DetailView):
-    """
-    An expert's profile. Template: ``qa/expert_detail.html``; context: ``expert``, ``answers``.
-    """
-
-    template_name = "qa/expert_detail.html"
-    context_object_name = "expert"
-    queryset = Expert.objects.published()
-
-    def get_context_data(self, **kwargs):
-        answers = (
-            selectors.published_answers()
-            .filter(expert=self.object, column__in=selectors.published_columns())
-            .select_related("column")
-            .order_by("-column__published_at")
+    def context():
+        columns = list(selectors.published_columns()[:7])
+        latest = columns[0] if columns else None
+        featured = list(
+            selectors.published_columns()
+            .filter(is_featured=True)
+            .exclude(pk=latest.pk if latest else None)[:3]
         )
-        return super().get_context_data(answers=answers, **kwargs)
+        return {
+            "latest": latest,
+            "recent": columns[1:],
+            "featured": featured,
+            "categories": list(selectors.categories_with_columns()),
+            "canonical_path": "/",
+        }
+
+    return _list_page(request, "qa/home.html", context, key="home")
+
+
+@require_safe
+def archive(request):
+    """Every published column, newest first. Template: ``qa/archive.html``; ``page_obj``."""
+
+    def context():
+        return {"page_obj": _page(request, selectors.published_columns())}
+
+    return _list_page(request, "qa/archive.html", context, key="archive")
+
+
+@require_safe
+def category(request, slug):
+    """One topic's columns. Template: ``qa/category_detail.html``; ``category``, ``page_obj``."""
+    topic = get_object_or_404(Category, slug=slug)
+    columns = selectors.published_columns().filter(category=topic)
+
+    def context():
+        return {"category": topic, "page_obj": _page(request, columns)}
+
+    return _list_page(
+        request,
+        "qa/category_detail.html",
+        context,
+        scope=Column.objects.published().filter(category=topic),
+        key=f"category:{topic.pk}:{topic.name}:{topic.description}",
+    )
+
+
+@require_safe
+def column_detail(request, slug):
+    """
+    One published column. Template: ``qa/column_detail.html``; context: ``column``,
+    ``answers`` (approved, in the editor's order), ``related``, ``share_image_url``,
+    ``jsonld``.
+    """
+    try:
+        column = selectors.column_for_page(slug)
+    except Column.DoesNotExist:
+        raise Http404("No published column here.") from None
+    changed = column.last_changed
+    etag = _etag("column", column.pk, changed.isoformat())
+    not_modified = _conditional(request, etag, changed)
+    if not_modified is not None:
+        return _validators(not_modified, etag, changed)
+
+    key = f"column-page:{PAGE_VERSION}:{column.pk}:{changed.isoformat()}"
+    html = cache.get(key)
+    if html is None:
+        answers = selectors.column_answers(column)
+        share_image_url = images.default_storage.url(images.share_image_ensure(column, answers))
+        html = render_to_string(
+            "qa/column_detail.html",
+            {
+                "column": column,
+                "answers": answers,
+                "related": selectors.related_columns(column),
+                "share_image_url": share_image_url,
+                "jsonld": jsonld.script_tag(
+                    jsonld.column_graph(column, answers, image_url=share_image_url)
+                ),
+                "canonical_url": column.source_url or settings.SITE_URL + column.get_absolute_url(),
+            },
+            request=request,
+        )
+        cache.set(key, html, PAGE_CACHE_SECONDS)
+    return _validators(HttpResponse(html), etag, changed)
+
+
+@require_safe
+def expert_list(request):
+    """The panel: active members, then past contributors. Template: ``qa/expert_list.html``."""
+    experts = list(selectors.panel_experts())
+    changed = max((e.updated_at for e in experts), default=None)
+    etag = _etag("panel", *((e.pk, e.updated_at, e.published_count) for e in experts))
+    not_modified = _conditional(request, etag, changed)
+    if not_modified is not None:
+        return _validators(not_modified, etag, changed)
+    response = HttpResponse(
+        render_to_string(
+            "qa/expert_list.html",
+            {
+                "members": [e for e in experts if e.is_active],
+                "past": [e for e in experts if not e.is_active],
+            },
+            request=request,
+        )
+    )
+    return _validators(response, etag, changed)
+
+
+@require_safe
+def expert_detail(request, slug):
+    """A public profile. Template: ``qa/expert_detail.html``; ``expert``, ``answers``."""
+    expert = get_object_or_404(Expert.objects.published(), slug=slug)
+    answers = selectors.expert_answers(expert)
+    changed = max([expert.updated_at, *(a.column.updated_at for a in answers)])
+    etag = _etag("expert", expert.pk, changed.isoformat(), len(answers))
+    not_modified = _conditional(request, etag, changed)
+    if not_modified is not None:
+        return _validators(not_modified, etag, changed)
+    response = HttpResponse(
+        render_to_string(
+            "qa/expert_detail.html", {"expert": expert, "answers": answers}, request=request
+        )
+    )
+    return _validators(response, etag, changed)
+
+
+@require_safe
+def search(request):
+    """
+    Search published columns. Template: ``qa/search.html``; context: ``query``, ``page_obj``
+    whose columns carry ``title_marked``, ``dek_marked`` and ``passage``.
+    """
+    query = request.GET.get("q", "")[:500]
+    terms = search_terms(query)
+    page_obj = None
+    if terms:
+        page_obj = _page(request, search_columns(query), per_page=10)
+        if page_obj.number > SEARCH_MAX_PAGES:
+            raise Http404("No more results.")
+        columns = list(page_obj.object_list)
+        answers = {}
+        for answer in selectors.published_answers().filter(column__in=columns):
+            answers.setdefault(answer.column_id, []).append(answer.body)
+        bodies = dict(
+            Column.objects.filter(pk__in=[c.pk for c in columns]).values_list(
+                "pk", "question__body"
+            )
+        )
+        for column in columns:
+            column.title_marked = highlight(column.title, terms)
+            column.dek_marked = highlight(column.dek, terms)
+            column.passage = excerpt([bodies.get(column.pk), *answers.get(column.pk, [])], terms)
+        page_obj.object_list = columns
+    response = HttpResponse(
+        render_to_string(
+            "qa/search.html",
+            {"query": query, "terms": terms, "page_obj": page_obj},
+            request=request,
+        )
+    )
+    patch_cache_control(response, public=True, max_age=BROWSER_CACHE_SECONDS)
+    return response
+
+
+@require_safe
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /markdownx/",
+        "",
+        f"Sitemap: {settings.SITE_URL}/sitemap.xml",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

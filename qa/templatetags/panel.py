@@ -1,0 +1,19 @@
+from django import template
+
+from ..images import headshot_sources
+from ..jsonld import absolute
+
+register = template.Library()
+
+
+@register.inclusion_tag("includes/_headshot.html")
+def headshot(expert, size=96):
+    """The expert's square headshot at ``size`` CSS pixels (srcset picks the density), or
+    their initials when there is none."""
+    return {"expert": expert, "size": size, "sources": headshot_sources(expert)}
+
+
+@register.filter
+def absolute_url(path):
+    """A path made absolute on the public site's address (SITE_URL)."""
+    return absolute(str(path)) if path else ""

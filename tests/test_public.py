@@ -1,0 +1,389 @@
+"""The public site: the column page against the source piece, visibility, caching, JSON-LD."""
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from qa.catalogue import columns_import_file
+from qa.demo import SOURCE_COLUMN
+from qa.models import Answer, Column, Publication
+
+from .factories import AnswerFactory, CategoryFactory, ColumnFactory, ExpertFactory
+
+pytestmark = pytest.mark.django_db
+
+# The published piece as scraped, kept verbatim beside the tests.
+REFERENCE = Path(__file__).resolve().parent / "reference" / "source-column.txt"
+
+
+class ArticleText(HTMLParser):
+    """The text inside <article>, minus the byline and date lines the reference lacks."""
+
+    SKIP = {"byline", "meta"}
+    VOID = {"img", "source", "br", "hr", "meta", "link", "input"}
+
+    def __init__(self):
+        super().__init__()
+        self.depth = 0
+        self.skip_depth = 0
+        self.parts = []
+        self.tags = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.VOID:
+            return
+        classes = set((dict(attrs).get("class") or "").split())
+        if tag == "article" and self.depth == 0:
+            self.depth = 1
+        elif self.depth:
+            self.depth += 1
+            if self.skip_depth or classes & self.SKIP:
+                self.skip_depth += 1
+            if not self.skip_depth:
+                self.tags.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID or not self.depth:
+            return
+        self.depth -= 1
+        if self.skip_depth:
+            self.skip_depth -= 1
+
+    def handle_data(self, text):
+        if self.depth and not self.skip_depth:
+            self.parts.append(text)
+
+    def text(self):
+        return normalise(" ".join(self.parts))
+
+
+def normalise(text):
+    """One space between words; typographic quotes as plain ones (Markdown's smartypants)."""
+    text = text.translate({0x201C: '"', 0x201D: '"', 0x2018: "'", 0x2019: "'"})
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def reference_text():
+    lines = [line.strip() for line in REFERENCE.read_text(encoding="utf-8").splitlines()]
+    title = lines[2]
+    kept, seen_title = [], False
+    for line in lines:
+        if line == title:
+            if seen_title:
+                continue  # the scraped page repeats its title; it is not content
+            seen_title = True
+        kept.append(line)
+    return normalise(" ".join(kept))
+
+
+@pytest.fixture
+def source_column(db):
+    (column,) = columns_import_file(SOURCE_COLUMN)
+    return column
+
+
+def test_source_piece_reads_like_the_reference_part_for_part(client, source_column):
+    """Every part of the reference, word for word and in order, and nothing else in the text."""
+    response = client.get(source_column.get_absolute_url())
+    assert response.status_code == 200
+    parser = ArticleText()
+    parser.feed(response.text)
+    assert parser.text() == reference_text()
+
+
+def test_source_piece_uses_the_semantic_structure_in_order(client, source_column):
+    parser = ArticleText()
+    parser.feed(client.get(source_column.get_absolute_url()).text)
+    outline = [t for t in parser.tags if t in {"header", "h1", "blockquote", "section", "h2"}]
+    assert outline == ["header", "h1", "blockquote"] + ["section", "h2"] * 4
+
+
+def test_column_page_bylines_link_profile_and_company(client):
+    expert = ExpertFactory(name="Cheryl Simpson", company="ERR", company_url="https://err.test/")
+    answer = AnswerFactory(column=ColumnFactory(published=True), expert=expert)
+    html = client.get(answer.column.get_absolute_url()).text
+    assert f'href="{expert.get_absolute_url()}">Cheryl Simpson</a>' in html
+    assert 'href="https://err.test/" rel="nofollow noopener">ERR</a>' in html
+    assert 'class="headshot headshot-64 initials" aria-hidden="true">CS<' in html
+
+
+def test_column_page_shows_featured_cta_and_related_from_the_same_category(client):
+    category = CategoryFactory()
+    column = ColumnFactory(published=True, category=category, is_featured=True)
+    siblings = [ColumnFactory(published=True, category=category) for _ in range(4)]
+    ColumnFactory(category=category, title="Unpublished sibling")
+    ColumnFactory(published=True, title="Other topic")
+    html = client.get(column.get_absolute_url()).text
+    article, after = html.split("</article>", 1)
+    assert 'class="featured-label">Featured<' in article
+    assert 'href="/ask/"' in after
+    related = re.findall(r'class="card-title"><a href="([^"]+)"', after)
+    assert len(related) == 3
+    assert set(related) <= {s.get_absolute_url() for s in siblings}
+    assert "Unpublished sibling" not in html and "Other topic" not in html
+
+
+def test_corrected_column_says_updated(client):
+    column = ColumnFactory(published=True, corrected_at=timezone.now())
+    assert "Updated <time" in client.get(column.get_absolute_url()).text
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_column_page_query_count_does_not_grow_with_answers(
+    client, django_assert_num_queries, count
+):
+    """A render: the column with its stamp, answers with experts, related columns, the
+    publication (+1 the first time, storing the share image's name). Cached: the stamp only."""
+    Publication.current()
+    column = ColumnFactory(published=True)
+    for _ in range(count):
+        AnswerFactory(column=column)
+    with django_assert_num_queries(5):
+        assert client.get(column.get_absolute_url()).status_code == 200
+    cache.clear()
+    with django_assert_num_queries(4):
+        assert client.get(column.get_absolute_url()).status_code == 200
+    with django_assert_num_queries(1):
+        assert client.get(column.get_absolute_url()).status_code == 200
+
+
+def test_column_page_sends_validators_and_answers_304(client):
+    column = AnswerFactory(column=ColumnFactory(published=True)).column
+    response = client.get(column.get_absolute_url())
+    assert "public" in response["Cache-Control"] and "max-age" in response["Cache-Control"]
+    etag, last_modified = response["ETag"], response["Last-Modified"]
+    assert client.get(column.get_absolute_url(), headers={"if-none-match": etag}).status_code == 304
+    assert (
+        client.get(
+            column.get_absolute_url(), headers={"if-modified-since": last_modified}
+        ).status_code
+        == 304
+    )
+
+
+def test_a_change_elsewhere_is_never_served_stale(client):
+    """No cache invalidation hook runs: the new last-changed stamp alone gives a new page."""
+    answer = AnswerFactory(column=ColumnFactory(published=True), body="First version.")
+    url = answer.column.get_absolute_url()
+    etag = client.get(url)["ETag"]
+    assert "First version." in client.get(url).text
+
+    Answer.objects.filter(pk=answer.pk).update(
+        body="Second version.", body_html="<p>Second version.</p>", updated_at=timezone.now()
+    )
+    response = client.get(url, headers={"if-none-match": etag})
+    assert response.status_code == 200 and "Second version." in response.text
+
+    expert = answer.expert
+    expert.name = "Renamed Expert"
+    expert.save()
+    assert "Renamed Expert" in client.get(url).text
+
+    column = answer.column
+    column.title = "A corrected title"
+    column.save()
+    assert "A corrected title" in client.get(url).text
+
+
+def test_share_image_is_og_image_and_redrawn_on_change(client, settings):
+    from PIL import Image
+
+    answer = AnswerFactory(column=ColumnFactory(published=True, title="First title"))
+    column = answer.column
+    html = client.get(column.get_absolute_url()).text
+    column.refresh_from_db()
+    first = re.search(r'property="og:image" content="[^"]*(/media/share/[^"]+)"', html).group(1)
+    with Image.open(settings.MEDIA_ROOT / first.removeprefix("/media/")) as image:
+        assert image.size == (1200, 630)
+    column.title = "Second title"
+    column.save()
+    html = client.get(column.get_absolute_url()).text
+    second = re.search(r'property="og:image" content="[^"]*(/media/share/[^"]+)"', html).group(1)
+    assert second != first
+    assert not (settings.MEDIA_ROOT / first.removeprefix("/media/")).exists()
+    column.refresh_from_db()
+    assert column.share_image.name == second.removeprefix("/media/")
+
+
+def jsonld_of(html):
+    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    return json.loads(match.group(1))
+
+
+def test_jsonld_describes_article_question_answers_and_people(client, source_column):
+    graph = jsonld_of(client.get(source_column.get_absolute_url()).text)
+    assert graph["@type"] == "Article"
+    assert graph["headline"] == source_column.title
+    question = graph["mainEntity"]
+    assert question["@type"] == "Question"
+    assert question["text"] == source_column.question.body
+    assert [a["@type"] for a in question["suggestedAnswer"]] == ["Answer"] * 4
+    debra = question["suggestedAnswer"][0]["author"]
+    assert debra["name"] == "Debra Wheatman"
+    assert debra["affiliation"] == {"@type": "Organization", "name": "Careers Done Write"}
+
+
+def test_jsonld_survives_a_title_with_a_closing_script_tag(client):
+    title = "Is </script><script>alert(1)</script> & <!-- ok?"
+    answer = AnswerFactory(column=ColumnFactory(published=True, title=title))
+    html = client.get(answer.column.get_absolute_url()).text
+    assert "<script>alert(1)" not in html
+    assert jsonld_of(html)["headline"] == title
+
+
+def test_every_public_page_has_title_description_canonical_and_social_tags(client):
+    answer = AnswerFactory(column=ColumnFactory(published=True))
+    urls = [
+        "/",
+        "/columns/",
+        answer.column.get_absolute_url(),
+        answer.column.category.get_absolute_url(),
+        "/experts/",
+        answer.expert.get_absolute_url(),
+        "/search/?q=note",
+    ]
+    for url in urls:
+        html = client.get(url).text
+        for needle in (
+            "<title>",
+            '<meta name="description" content="',
+            '<link rel="canonical" href="http',
+            '<meta property="og:title"',
+            '<meta name="twitter:card"',
+        ):
+            assert needle in html, (url, needle)
+
+
+def test_canonical_of_an_imported_column_is_its_source(client):
+    column = ColumnFactory(published=True, source_url="https://example.org/original")
+    assert '<link rel="canonical" href="https://example.org/original">' in (
+        client.get(column.get_absolute_url()).text
+    )
+
+
+class TestDraftsHiddenEverywhere:
+    @pytest.fixture
+    def draft(self):
+        category = CategoryFactory(slug="drafty")
+        expert = ExpertFactory(is_active=False, name="Hidden Person")
+        column = ColumnFactory(category=category, title="Secret zephyr draft", status="review")
+        AnswerFactory(column=column, expert=expert, body="zephyr")
+        ColumnFactory(published=True, category=category, title="Public one")
+        return column
+
+    def test_draft_page_is_404(self, client, draft):
+        assert client.get(draft.get_absolute_url()).status_code == 404
+
+    def test_scheduled_in_the_future_is_404(self, client):
+        column = ColumnFactory(
+            status=Column.Status.PUBLISHED,
+            published_at=timezone.now() + timezone.timedelta(days=1),
+        )
+        assert client.get(column.get_absolute_url()).status_code == 404
+
+    @pytest.mark.parametrize(
+        "url", ["/", "/columns/", "/topics/drafty/", "/search/?q=zephyr", "/feed/", "/sitemap.xml"]
+    )
+    def test_absent_from_lists_feeds_search_and_sitemap(self, client, draft, url):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert b"Secret zephyr draft" not in response.content
+        assert draft.slug.encode() not in response.content
+
+    def test_contributor_of_drafts_only_has_no_profile(self, client, draft):
+        expert = draft.answers.get().expert
+        assert client.get(expert.get_absolute_url()).status_code == 404
+        assert b"Hidden Person" not in client.get("/experts/").content
+
+
+class TestPanel:
+    def test_active_members_first_then_past_contributors_with_counts(self, client):
+        past = ExpertFactory(name="Aaron Past", is_active=False)
+        member = ExpertFactory(name="Zoe Member")
+        ExpertFactory(name="Nobody Inactive", is_active=False)
+        AnswerFactory(column=ColumnFactory(published=True), expert=past)
+        AnswerFactory(column=ColumnFactory(published=True), expert=member)
+        AnswerFactory(column=ColumnFactory(), expert=member)
+        html = client.get("/experts/").text
+        assert html.index("Zoe Member") < html.index("Past contributors") < html.index("Aaron")
+        assert "Nobody Inactive" not in html
+        assert "1 published answer<" in html
+
+    def test_profile_lists_only_published_answers(self, client):
+        expert = ExpertFactory(bio="Twenty years in recruiting.", company_url="https://x.test/")
+        shown = AnswerFactory(column=ColumnFactory(published=True, title="Shown"), expert=expert)
+        AnswerFactory(column=ColumnFactory(title="Hidden draft"), expert=expert)
+        AnswerFactory(
+            column=ColumnFactory(published=True, title="Rejected one"),
+            expert=expert,
+            status=Answer.Status.REJECTED,
+        )
+        html = client.get(expert.get_absolute_url()).text
+        assert "Twenty years in recruiting." in html
+        assert 'href="https://x.test/"' in html
+        assert f"{shown.column.get_absolute_url()}#answer-{shown.pk}" in html
+        assert "Hidden draft" not in html and "Rejected one" not in html
+
+    def test_panel_query_count(self, client, django_assert_num_queries):
+        Publication.current()
+        for _ in range(5):
+            AnswerFactory(column=ColumnFactory(published=True))
+        with django_assert_num_queries(2):
+            client.get("/experts/")
+
+
+def test_home_shows_latest_recent_featured_topics_and_cta(client):
+    old_featured = ColumnFactory(
+        published=True,
+        is_featured=True,
+        title="Old featured",
+        published_at=timezone.now() - timezone.timedelta(days=400),
+    )
+    recent = [ColumnFactory(published=True, title=f"Recent {n}") for n in range(3)]
+    latest = ColumnFactory(published=True, title="The latest", published_at=timezone.now())
+    html = client.get("/").text
+    assert html.index("The latest") < html.index("Recent columns")
+    assert 'id="featured-title"' in html and "Old featured" in html
+    assert old_featured.category.name in html and recent[0].title in html
+    assert 'href="/ask/"' in html
+    assert latest.get_absolute_url() in html
+
+
+def test_archive_paginates_newest_first(client):
+    columns = [
+        ColumnFactory(published=True, published_at=timezone.now() - timezone.timedelta(days=n))
+        for n in range(14)
+    ]
+    first = client.get("/columns/").text
+    assert first.index(columns[0].title + "<") < first.index(columns[1].title + "<")
+    assert columns[13].title + "<" not in first
+    assert columns[13].title + "<" in client.get("/columns/?page=2").text
+    assert client.get("/columns/?page=999").status_code == 200
+
+
+def test_list_pages_answer_304(client):
+    ColumnFactory(published=True)
+    for url in ("/", "/columns/", "/experts/"):
+        etag = client.get(url)["ETag"]
+        assert client.get(url, headers={"if-none-match": etag}).status_code == 304, url
+
+
+def test_search_page_highlights_and_survives_odd_queries(client):
+    AnswerFactory(column=ColumnFactory(published=True), body="Send a zephyrine note.")
+    html = client.get("/search/", {"q": "zephyrine"}).text
+    assert "<mark>zephyrine</mark>" in html
+    for query in ["", "   ", "<script>", "a" * 50_000, "\x00", "' OR 1=1 --", "!!! & | :*"]:
+        response = client.get("/search/", {"q": query})
+        assert response.status_code == 200
+        assert "<script>" not in response.text.split("<main", 1)[1]
+
+
+def test_robots_points_to_the_sitemap(client, settings):
+    text = client.get(reverse("qa:robots")).text
+    assert f"Sitemap: {settings.SITE_URL}/sitemap.xml" in text
