@@ -26,7 +26,10 @@ from qa.tasks import publish_due, remind_and_review
 from .factories import ExpertUserFactory, QuestionFactory
 
 # Emails leave after commit, so these run in real transactions.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("committed_roles"),
+]
 
 NY = zoneinfo.ZoneInfo("America/New_York")
 START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=NY)  # a Monday morning

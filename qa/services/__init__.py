@@ -6,6 +6,7 @@ field themselves.
 
 from .accounts import editor_account_ensure, expert_account_ensure
 from .answers import (
+    EDITOR_EDITABLE_FIELDS,
     answer_approve,
     answer_decline,
     answer_edit,
@@ -18,6 +19,7 @@ from .answers import (
     reminders_send,
 )
 from .columns import (
+    CORRECTABLE_FIELDS,
     column_correct,
     column_invite,
     column_pick,
@@ -36,6 +38,8 @@ from .errors import StaleAnswer, TransitionNotAllowed
 from .history import transition_record
 
 __all__ = [
+    "EDITOR_EDITABLE_FIELDS",
+    "CORRECTABLE_FIELDS",
     "StaleAnswer",
     "TransitionNotAllowed",
     "answer_approve",

@@ -24,7 +24,13 @@ from .history import transition_record
 
 # While these hold, the expert may still edit; after approval the answer is the editor's.
 EXPERT_EDITABLE = {Answer.Status.INVITED, Answer.Status.DRAFT, Answer.Status.SUBMITTED}
-ANSWERING = {Column.Status.COLLECTING, Column.Status.REVIEW}
+# Until publication an expert may still revise what they have not had approved.
+ANSWERING = {
+    Column.Status.DRAFT,
+    Column.Status.COLLECTING,
+    Column.Status.REVIEW,
+    Column.Status.SCHEDULED,
+}
 REMINDERS = [("48h", datetime.timedelta(hours=48)), ("24h", datetime.timedelta(hours=24))]
 
 
@@ -38,7 +44,7 @@ def _require_expert_may_edit(answer, version):
             f"This answer is {answer.get_status_display()}; it can no longer be changed."
         )
     if answer.column.status not in ANSWERING:
-        raise TransitionNotAllowed("This column is no longer collecting answers.")
+        raise TransitionNotAllowed("This column is published; answers can no longer change.")
     if version is not None and int(version) != answer.version:
         raise StaleAnswer(
             "This answer changed since you opened it (in another tab, or by the editor). "
@@ -235,7 +241,7 @@ def answer_return_to_draft(*, answer, note, by):
     return answer
 
 
-EDITOR_EDITABLE = ["headline", "body", "position", "editor_note"]
+EDITOR_EDITABLE_FIELDS = ["headline", "body", "position", "editor_note"]
 
 
 def answer_edit(*, answer, changes, by):
@@ -243,7 +249,7 @@ def answer_edit(*, answer, changes, by):
     The editor edits an answer's text. The history records what each field was; on a
     published column the edit is a correction, and the page shows "Updated".
     """
-    unknown = set(changes) - set(EDITOR_EDITABLE)
+    unknown = set(changes) - set(EDITOR_EDITABLE_FIELDS)
     if unknown:
         raise TransitionNotAllowed(f"These cannot be edited here: {', '.join(sorted(unknown))}.")
     with transaction.atomic():

@@ -455,7 +455,7 @@ def columns_overdue(*, now=None):
     ).order_by("publish_at")
 
 
-CORRECTABLE = ["title", "dek", "intro", "is_featured"]
+CORRECTABLE_FIELDS = ["title", "dek", "intro", "is_featured"]
 
 
 def column_correct(*, column, changes, by, note=""):
@@ -463,7 +463,7 @@ def column_correct(*, column, changes, by, note=""):
     Correct a published column. ``changes`` maps field names to new values; the history
     keeps what each was, and the page shows "Updated".
     """
-    unknown = set(changes) - set(CORRECTABLE)
+    unknown = set(changes) - set(CORRECTABLE_FIELDS)
     if unknown:
         raise TransitionNotAllowed(f"These cannot be corrected here: {', '.join(sorted(unknown))}.")
     if "title" in changes and not str(changes["title"]).strip():
