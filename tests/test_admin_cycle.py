@@ -374,3 +374,22 @@ def test_panel_statistics(
     )
     page = editor_client.get(reverse("admin:qa_column_panel")).text
     assert "100%" in page and "never" in page
+
+
+@pytest.mark.django_db
+def test_expert_answer_page_has_preview_word_guide_deadline_and_buttons(expert_a_client, week):
+    _column, a, _b = week
+    page = expert_a_client.get(reverse("admin:qa_answer_change", args=[a.pk])).text
+    assert 'data-markdownx-urls-path="/markdownx/markdownify/"' in page
+    assert "qa/word_count.js" in page and 'data-min="80" data-max="250"' in page
+    assert "left</strong>" in page and "(America/New_York)" in page
+    for button in ["Save draft", "Submit to the editor", "Decline"]:
+        assert f'value="{button}"' in page
+    assert "<script>" not in page  # CSP: no inline scripts
+
+
+@pytest.mark.django_db
+def test_calendar_weeks_is_one_query(django_assert_num_queries, week):
+    with django_assert_num_queries(1):
+        weeks = selectors.calendar_weeks(today=datetime.date(2026, 3, 4))
+    assert len(weeks) == 13 and weeks[4][0] == datetime.date(2026, 3, 2)

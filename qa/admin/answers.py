@@ -1,9 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
+from django.template.defaultfilters import linebreaks_filter
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, linebreaks
+from django.utils.html import format_html
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
@@ -203,7 +204,7 @@ class AnswerAdmin(admin.ModelAdmin):
         question = answer.column.question
         signature = f"- {question.signature}" if question.signature else ""
         return format_html(
-            "<blockquote>{}<p>{}</p></blockquote>", linebreaks(question.body), signature
+            "<blockquote>{}<p>{}</p></blockquote>", linebreaks_filter(question.body), signature
         )
 
     @admin.display(description=_("deadline"))
@@ -217,9 +218,9 @@ class AnswerAdmin(admin.ModelAdmin):
         else:
             left = _("%(time)s left") % {"time": timeuntil(deadline)}
         return format_html(
-            '<time datetime="{}">{:%A %B %-d, %-I:%M %p} ({})</time> · <strong>{}</strong>',
+            '<time datetime="{}">{} ({})</time> · <strong>{}</strong>',
             local.isoformat(),
-            local,
+            f"{local:%A %B %-d, %-I:%M %p}",
             timezone.get_current_timezone_name(),
             left,
         )
