@@ -10,12 +10,14 @@ from django.utils import timezone
 from qa.models import Answer, Column, Publication, Question
 from qa.services import (
     TransitionNotAllowed,
+    answer_return_to_draft,
     column_correct,
     column_invite,
     column_pick,
     column_publish,
     column_schedule,
     column_unschedule,
+    columns_overdue,
     columns_publish_due,
     columns_review_due,
     week_next_free,
@@ -211,3 +213,16 @@ def test_correction_through_the_column_page(editor_client, editor, in_review):
         "dek": ["A standfirst.", "A sharper dek."],
         "is_featured": [False, True],
     }
+
+
+def test_a_due_column_that_cannot_publish_stays_scheduled_and_turns_overdue(editor, in_review):
+    column, answer = in_review
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        publish_at = timezone.now() + datetime.timedelta(hours=1)
+        column_schedule(column=column, publish_at=publish_at, by=editor)
+        answer_return_to_draft(answer=answer, note="One more example.", by=editor)
+        clock.shift(datetime.timedelta(hours=1, minutes=16))
+        assert columns_publish_due() == []
+        assert list(columns_overdue()) == [column]
+    column.refresh_from_db()
+    assert column.status == Column.Status.SCHEDULED
