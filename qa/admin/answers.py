@@ -61,7 +61,9 @@ class ExpertAnswerForm(forms.ModelForm):
                 _("This column is published; answers can no longer change."), code="closed"
             )
         current = Answer.objects.filter(pk=answer.pk).values_list("version", flat=True).first()
-        if cleaned.get("expected_version") is not None and cleaned["expected_version"] != current:
+        stale = cleaned.get("expected_version") not in (None, current)
+        # Declining discards nothing, so an older page may still decline.
+        if stale and DECLINE not in self.data:
             raise forms.ValidationError(
                 _(
                     "This answer changed since you opened it (in another tab, or by the "
