@@ -1,15 +1,24 @@
 """
-The demo publication that ``make run`` loads: categories, an editor, two experts and a few
-reader questions. Loading it twice changes nothing.
+The demo publication that ``make run`` loads: categories, an editor, two experts, a few reader
+questions, and one column collecting answers from both experts, so each role has something to
+see. Loading it twice changes nothing.
 """
 
+import datetime
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from .catalogue import columns_import_file
-from .models import Category, Question
-from .services import editor_account_ensure, expert_account_ensure
+from .models import Category, Column, Expert, Question
+from .services import (
+    column_invite,
+    column_pick,
+    editor_account_ensure,
+    expert_account_ensure,
+    week_next_free,
+)
 
 CATEGORIES = [
     ("Job Interviews", "job-interviews", "Preparing, performing and following up."),
@@ -93,7 +102,7 @@ def demo_load():
             slug=slug, defaults={"name": name, "description": description}
         )
 
-    editor_account_ensure(exists_ok=True, **EDITOR)
+    editor = editor_account_ensure(exists_ok=True, **EDITOR)
     for expert in EXPERTS:
         expert_account_ensure(
             exists_ok=True,
@@ -108,3 +117,33 @@ def demo_load():
             )
 
     columns_import_file(SOURCE_COLUMN)
+    _demo_column(editor)
+
+
+# The question the demo's column answers; the others wait in the queue.
+COLLECTING_QUESTION = QUESTIONS[2][4]
+
+
+def _demo_column(editor):
+    """This week's column, collecting answers from debra and don, due in four days."""
+    question = Question.objects.get(body=COLLECTING_QUESTION)
+    if Column.objects.filter(question=question).exists():
+        return
+    column = column_pick(
+        question=question,
+        week=week_next_free(after=timezone.localdate()),
+        title="How Do I Explain A Two-Year Gap In An Interview?",
+        by=editor,
+    )
+    column.dek = (
+        "Freezing on a question about a gap in your resume is common. Our panel explains how "
+        "to answer it with confidence next time."
+    )
+    column.save(update_fields=["dek", "updated_at"])
+    deadline = timezone.make_aware(
+        datetime.datetime.combine(
+            timezone.localdate() + datetime.timedelta(days=4), datetime.time(17)
+        )
+    )
+    experts = Expert.objects.filter(user__username__in=[e["username"] for e in EXPERTS])
+    column_invite(column=column, experts=experts.order_by("name"), deadline=deadline, by=editor)

@@ -3,7 +3,7 @@ from django.urls import path
 
 from .feeds import CategoryFeed, LatestColumnsAtomFeed, LatestColumnsFeed
 from .sitemaps import SITEMAPS
-from .views import public
+from .views import preview, public
 
 app_name = "qa"
 
@@ -20,4 +20,5 @@ urlpatterns = [
     path("feed/atom/", LatestColumnsAtomFeed(), name="feed_atom"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", public.robots_txt, name="robots"),
+    path("preview/columns/<int:pk>/", preview.column_preview, name="column_preview"),
 ]

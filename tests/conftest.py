@@ -44,3 +44,26 @@ def client_for(django_client_class, user):
 def expert_a_client(client, expert_a):
     client.force_login(expert_a)
     return client
+
+
+@pytest.fixture
+def committed_roles(transactional_db):
+    """
+    The Editors and Experts groups, for tests that commit for real: flushing the database
+    between such tests removes what the data migration made.
+    """
+    import importlib
+
+    from django.contrib.auth.models import Group, Permission
+
+    roles = importlib.import_module("qa.migrations.0002_roles")
+    qa_permissions = Permission.objects.filter(content_type__app_label="qa")
+    editor_codenames = [
+        f"{action}_{model}"
+        for model in roles.QA_MODELS
+        for action in ("add", "change", "delete", "view")
+    ] + [f"view_{model}" for model in roles.LOG_MODELS]
+    editors, _ = Group.objects.get_or_create(name="Editors")
+    editors.permissions.set(qa_permissions.filter(codename__in=editor_codenames))
+    experts, _ = Group.objects.get_or_create(name="Experts")
+    experts.permissions.set(qa_permissions.filter(codename__in=roles.EXPERT_PERMISSIONS))

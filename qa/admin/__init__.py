@@ -7,7 +7,7 @@ opens it.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from . import answers, columns, editorial, experts, questions  # noqa: F401  (registration)
+from . import answers, columns, editorial, experts, landing, questions  # noqa: F401  (registration)
 
 admin.site.site_header = _("Expert panel")
 admin.site.site_title = _("Expert panel admin")

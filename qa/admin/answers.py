@@ -1,21 +1,86 @@
-from django.contrib import admin
-from django.utils.html import format_html, linebreaks
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.template.defaultfilters import linebreaks_filter
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.timesince import timeuntil
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 
-from ..models import Answer
+from ..models import Answer, Publication
 from ..roles import expert_of, is_editor, is_expert
+from ..services import (
+    EDITOR_EDITABLE_FIELDS,
+    TransitionNotAllowed,
+    answer_decline,
+    answer_edit,
+    answer_save_draft,
+    answer_submit,
+)
+from ..services.answers import ANSWERING, EXPERT_EDITABLE
 
-# While these hold, the expert may still edit; after approval the answer is the editor's.
-EXPERT_EDITABLE = {Answer.Status.INVITED, Answer.Status.DRAFT, Answer.Status.SUBMITTED}
+# The expert's three buttons, by the name each posts.
+SAVE_DRAFT, SUBMIT, DECLINE = "_save_draft", "_submit", "_decline"
+
+
+class ExpertAnswerForm(forms.ModelForm):
+    """The expert's page: their text, the version they started from, and a decline reason."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    decline_reason = forms.CharField(
+        label=_("Why you decline (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only the editors see this."),
+    )
+
+    class Meta:
+        model = Answer
+        fields = ["headline", "body"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and self.instance.pk:
+            self.initial["expected_version"] = self.instance.version
+            self.initial["decline_reason"] = self.instance.decline_reason
+
+    def clean(self):
+        cleaned = super().clean()
+        answer = self.instance
+        if answer.status not in EXPERT_EDITABLE:
+            raise forms.ValidationError(
+                _("This answer is %(status)s; it can no longer be changed."),
+                code="locked",
+                params={"status": answer.get_status_display()},
+            )
+        if answer.column.status not in ANSWERING:
+            raise forms.ValidationError(
+                _("This column is published; answers can no longer change."), code="closed"
+            )
+        current = Answer.objects.filter(pk=answer.pk).values_list("version", flat=True).first()
+        stale = cleaned.get("expected_version") not in (None, current)
+        # Declining discards nothing, so an older page may still decline.
+        if stale and DECLINE not in self.data:
+            raise forms.ValidationError(
+                _(
+                    "This answer changed since you opened it (in another tab, or by the "
+                    "editor). Your text is still below: copy it, reload the page, and apply "
+                    "your changes again."
+                ),
+                code="stale",
+            )
+        return cleaned
 
 
 @admin.register(Answer)
 class AnswerAdmin(admin.ModelAdmin):
     """
-    Editors see every answer. An expert sees only their own, never the reader's name or email,
-    and never a status field they could flip.
+    Editors see every answer and edit its text (recorded in the history). An expert sees only
+    their own, never the reader's name or email, and changes its status only with the page's
+    buttons, through the services.
     """
 
     formfield_overrides = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
@@ -57,7 +122,9 @@ class AnswerAdmin(admin.ModelAdmin):
             return super().has_change_permission(request, obj)
         if not (is_expert(request.user) and self._owns(request, obj)):
             return False
-        if obj is not None and obj.status not in EXPERT_EDITABLE:
+        if obj is not None and (
+            obj.status not in EXPERT_EDITABLE or obj.column.status not in ANSWERING
+        ):
             return False
         return super().has_change_permission(request, obj)
 
@@ -78,6 +145,16 @@ class AnswerAdmin(admin.ModelAdmin):
     def get_list_filter(self, request):
         return ["status", "column__category"] if is_editor(request.user) else ["status"]
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if (
+            not is_editor(request.user)
+            and obj is not None
+            and self.has_change_permission(request, obj)
+        ):
+            kwargs["form"] = ExpertAnswerForm
+            kwargs["fields"] = ["headline", "body", "expected_version", "decline_reason"]
+        return super().get_form(request, obj, change, **kwargs)
+
     def get_fields(self, request, obj=None):
         if is_editor(request.user):
             return [
@@ -92,12 +169,29 @@ class AnswerAdmin(admin.ModelAdmin):
                 "decline_reason",
                 "updated_at",
             ]
-        return ["column_summary", "question_text", "deadline", "status", "headline", "body"]
+        fields = ["column_summary", "question_text", "deadline", "status", "editor_note_shown"]
+        if obj is not None and self.has_change_permission(request, obj):
+            return [*fields, "headline", "body", "word_guide", "expected_version", "decline_reason"]
+        return [*fields, "headline", "body"]
 
     def get_readonly_fields(self, request, obj=None):
         if is_editor(request.user):
             return ["column", "expert", "question_text", "status", "decline_reason", "updated_at"]
-        return ["column_summary", "question_text", "deadline", "status"]
+        return [
+            "column_summary",
+            "question_text",
+            "deadline",
+            "status",
+            "editor_note_shown",
+            "word_guide",
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and not is_editor(request.user):
+            context["expert_buttons"] = self.has_change_permission(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    change_form_template = "admin/qa/answer/change_form.html"
 
     @admin.display(description=_("column"))
     def column_title(self, answer):
@@ -112,9 +206,104 @@ class AnswerAdmin(admin.ModelAdmin):
         question = answer.column.question
         signature = f"- {question.signature}" if question.signature else ""
         return format_html(
-            "<blockquote>{}<p>{}</p></blockquote>", linebreaks(question.body), signature
+            "<blockquote>{}<p>{}</p></blockquote>", linebreaks_filter(question.body), signature
         )
 
     @admin.display(description=_("deadline"))
     def deadline(self, answer):
-        return answer.column.answer_deadline or "—"
+        deadline = answer.column.answer_deadline
+        if deadline is None:
+            return "—"
+        local = timezone.localtime(deadline)
+        if deadline <= timezone.now():
+            left = _("passed")
+        else:
+            left = _("%(time)s left") % {"time": timeuntil(deadline)}
+        return format_html(
+            '<time datetime="{}">{} ({})</time> · <strong>{}</strong>',
+            local.isoformat(),
+            f"{local:%A %B %-d, %-I:%M %p}",
+            timezone.get_current_timezone_name(),
+            left,
+        )
+
+    @admin.display(description=_("note from the editor"))
+    def editor_note_shown(self, answer):
+        return answer.editor_note or "—"
+
+    @admin.display(description=_("length"))
+    def word_guide(self, answer):
+        publication = Publication.current()
+        return format_html(
+            '<span class="word-count" data-min="{}" data-max="{}" aria-live="polite">'
+            "{} words</span> · the guide: {} to {} words",
+            publication.answer_words_min,
+            publication.answer_words_max,
+            answer.word_count,
+            publication.answer_words_min,
+            publication.answer_words_max,
+        )
+
+    # -- saving, always through the services ---------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        if is_editor(request.user):
+            changes = {
+                field: form.cleaned_data[field]
+                for field in EDITOR_EDITABLE_FIELDS
+                if field in form.changed_data
+            }
+            saved = answer_edit(answer=obj, changes=changes, by=request.user)
+            obj.__dict__.update(saved.__dict__)
+            return
+        cleaned = form.cleaned_data
+        try:
+            if SUBMIT in request.POST:
+                saved = answer_submit(
+                    answer=obj,
+                    headline=cleaned["headline"],
+                    body=cleaned["body"],
+                    version=cleaned["expected_version"],
+                    by=request.user,
+                )
+            elif DECLINE in request.POST:
+                saved = answer_decline(
+                    answer=obj, reason=cleaned.get("decline_reason", ""), by=request.user
+                )
+            else:
+                saved = answer_save_draft(
+                    answer=obj,
+                    headline=cleaned["headline"],
+                    body=cleaned["body"],
+                    version=cleaned["expected_version"],
+                    by=request.user,
+                )
+        except TransitionNotAllowed as error:
+            request._answer_refused = str(error)
+            return
+        obj.__dict__.update(saved.__dict__)
+
+    def save_related(self, request, form, formsets, change):
+        if is_editor(request.user):
+            super().save_related(request, form, formsets, change)
+
+    def response_change(self, request, obj):
+        if is_editor(request.user):
+            return super().response_change(request, obj)
+        here = reverse("admin:qa_answer_change", args=[obj.pk])
+        refused = getattr(request, "_answer_refused", None)
+        if refused:
+            self.message_user(request, refused, messages.ERROR)
+            return HttpResponseRedirect(here)
+        if SUBMIT in request.POST:
+            self.message_user(
+                request,
+                _("Submitted to the editor. You can still edit it until it is approved."),
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:index"))
+        if DECLINE in request.POST:
+            self.message_user(request, _("You declined. Thank you for letting us know."))
+            return HttpResponseRedirect(reverse("admin:index"))
+        self.message_user(request, _("Draft saved."), messages.SUCCESS)
+        return HttpResponseRedirect(here)

@@ -1,30 +1,349 @@
-from django.contrib import admin
+"""
+The editor's column page: the answers with their review buttons, invitations, scheduling,
+the history, plus the editorial calendar and the panel's statistics.
+"""
 
-from ..models import Answer, Column
+import datetime
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .. import selectors
+from ..models import Answer, Column, Expert
+from ..services import (
+    CORRECTABLE_FIELDS,
+    TransitionNotAllowed,
+    answer_approve,
+    answer_move,
+    answer_reject,
+    answer_return_to_draft,
+    column_correct,
+    column_invite,
+    column_publish,
+    column_publish_problems,
+    column_schedule,
+    column_unschedule,
+    columns_overdue,
+)
+from ..services.columns import INVITABLE, SCHEDULABLE
 from .scoping import EditorOnlyAdmin
 
+LOCAL_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
-class AnswerInline(admin.StackedInline):
-    model = Answer
-    extra = 0
-    fields = ["expert", "headline", "body", "status", "position", "updated_at"]
-    readonly_fields = ["expert", "status", "updated_at"]
-    show_change_link = True
-    can_delete = False
 
-    def has_add_permission(self, request, obj=None):
-        # Answers begin as invitations, made by the invitation service.
-        return False
+class InviteForm(forms.Form):
+    experts = forms.ModelMultipleChoiceField(
+        label=_("Experts"),
+        queryset=Expert.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    deadline = forms.DateTimeField(label=_("Answer deadline"), widget=LOCAL_INPUT)
+
+    def __init__(self, *args, column, **kwargs):
+        super().__init__(*args, **kwargs)
+        invited = column.answers.values("expert_id")
+        self.fields["experts"].queryset = Expert.objects.filter(is_active=True).order_by("name")
+        self.fields["deadline"].help_text = _("Time zone: %(zone)s") % {"zone": settings.TIME_ZONE}
+        self.already_invited = list(
+            Expert.objects.filter(pk__in=invited).order_by("name").values_list("name", flat=True)
+        )
+        if not self.is_bound:
+            self.initial["experts"] = list(
+                Expert.objects.filter(is_active=True, categories=column.category_id)
+                .exclude(pk__in=invited)
+                .values_list("pk", flat=True)
+            )
+            self.initial["deadline"] = column.answer_deadline or _default_deadline()
+
+
+def _default_deadline():
+    """Three days from now, at 5 pm in the publication's time zone."""
+    day = timezone.localdate() + datetime.timedelta(days=3)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(17)))
+
+
+class ScheduleForm(forms.Form):
+    publish_at = forms.DateTimeField(label=_("Schedule for"), widget=LOCAL_INPUT, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["publish_at"].help_text = _("Time zone: %(zone)s") % {
+            "zone": settings.TIME_ZONE
+        }
 
 
 @admin.register(Column)
 class ColumnAdmin(EditorOnlyAdmin):
-    list_display = ["title", "week", "category", "status", "publish_at", "published_at"]
+    list_display = [
+        "title",
+        "week",
+        "category",
+        "status",
+        "answers_in",
+        "answer_deadline",
+        "publish_at",
+        "published_at",
+    ]
     list_filter = ["status", "category", "is_featured"]
     list_select_related = ["category"]
     search_fields = ["title", "dek"]
-    prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["question"]
-    readonly_fields = ["status", "published_at", "corrected_at"]
     date_hierarchy = "week"
-    inlines = [AnswerInline]
+    change_form_template = "admin/qa/column/change_form.html"
+    fields = [
+        "title",
+        "slug",
+        "dek",
+        "intro",
+        "category",
+        "is_featured",
+        "editor_notes",
+        "question_text",
+        "week",
+        "status",
+        "answer_deadline",
+        "publish_at",
+        "published_at",
+        "corrected_at",
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                invited_count=Count("answers"),
+                answered_count=Count(
+                    "answers",
+                    filter=Q(
+                        answers__status__in=[
+                            Answer.Status.SUBMITTED,
+                            Answer.Status.APPROVED,
+                            Answer.Status.REJECTED,
+                        ]
+                    ),
+                ),
+            )
+        )
+
+    def has_add_permission(self, request):
+        # A column begins with a pick from the question queue.
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = [
+            "question_text",
+            "week",
+            "status",
+            "answer_deadline",
+            "publish_at",
+            "published_at",
+            "corrected_at",
+        ]
+        if obj is not None and obj.status == Column.Status.PUBLISHED:
+            readonly += ["slug", "category"]
+        return readonly
+
+    @admin.display(description=_("answers in / invited"))
+    def answers_in(self, column):
+        return f"{column.answered_count} / {column.invited_count}"
+
+    @admin.display(description=_("the reader's question"))
+    def question_text(self, column):
+        question = column.question
+        return format_html(
+            '<blockquote>{}</blockquote><p>- {} · <a href="{}">the question in the queue</a></p>',
+            question.body,
+            question.signature or "(no signature)",
+            reverse("admin:qa_question_change", args=[question.pk]),
+        )
+
+    def save_model(self, request, obj, form, change):
+        if obj.status == Column.Status.PUBLISHED:
+            # After publication the text fields change only as recorded corrections.
+            changes = {
+                f: form.cleaned_data[f] for f in CORRECTABLE_FIELDS if f in form.changed_data
+            }
+            fresh = Column.objects.get(pk=obj.pk)
+            for field in changes:
+                setattr(obj, field, getattr(fresh, field))
+            obj.save()
+            if changes:
+                column_correct(column=obj, changes=changes, by=request.user)
+            return
+        super().save_model(request, obj, form, change)
+
+    # -- the column page ---------------------------------------------------------------------
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        column = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if column is not None:
+            extra_context.update(
+                answers=column.answers.select_related("expert").order_by("position", "id"),
+                history=column.transitions.select_related("by", "answer__expert").order_by(
+                    "-at", "-id"
+                ),
+                publish_problems=column_publish_problems(column),
+                can_invite=column.status in INVITABLE,
+                can_schedule=column.status in SCHEDULABLE,
+                preview_url=reverse("qa:column_preview", args=[column.pk]),
+                time_zone=settings.TIME_ZONE,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("calendar/", wrap(self.calendar_view), name="qa_column_calendar"),
+            path("panel/", wrap(self.panel_view), name="qa_column_panel"),
+            path("<int:pk>/invite/", wrap(self.invite_view), name="qa_column_invite"),
+            path("<int:pk>/schedule/", wrap(self.schedule_view), name="qa_column_schedule"),
+            path(
+                "<int:pk>/answers/<int:answer_pk>/<str:verb>/",
+                wrap(self.answer_action_view),
+                name="qa_column_answer_action",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _column_or_403(self, request, pk):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(Column.objects.select_related("category", "question"), pk=pk)
+
+    def _page(self, request, template, **context):
+        return TemplateResponse(
+            request,
+            f"admin/qa/column/{template}.html",
+            {**self.admin_site.each_context(request), "opts": self.model._meta, **context},
+        )
+
+    def _back(self, column):
+        return HttpResponseRedirect(reverse("admin:qa_column_change", args=[column.pk]))
+
+    def invite_view(self, request, pk):
+        column = self._column_or_403(request, pk)
+        form = InviteForm(request.POST or None, column=column)
+        if request.method == "POST" and form.is_valid():
+            try:
+                invited = column_invite(
+                    column=column,
+                    experts=form.cleaned_data["experts"],
+                    deadline=form.cleaned_data["deadline"],
+                    by=request.user,
+                )
+            except TransitionNotAllowed as error:
+                form.add_error(error.field if error.field in form.fields else None, str(error))
+            else:
+                self.message_user(
+                    request,
+                    _("Invited %(names)s. Each gets an email with a link to their answer.")
+                    % {"names": ", ".join(a.expert.name for a in invited)},
+                    messages.SUCCESS,
+                )
+                return self._back(column)
+        return self._page(request, "invite", title=_("Invite experts"), column=column, form=form)
+
+    def schedule_view(self, request, pk):
+        column = self._column_or_403(request, pk)
+        form = ScheduleForm(request.POST or None, initial={"publish_at": column.publish_at})
+        if request.method == "POST" and form.is_valid():
+            try:
+                if "_publish_now" in request.POST:
+                    column_publish(column=column, by=request.user)
+                    done = _("Published. The reader and the experts are being emailed.")
+                elif "_unschedule" in request.POST:
+                    column_unschedule(column=column, by=request.user)
+                    done = _("Unscheduled: the column is back in review.")
+                else:
+                    column = column_schedule(
+                        column=column, publish_at=form.cleaned_data["publish_at"], by=request.user
+                    )
+                    done = _("Scheduled for %(when)s (%(zone)s).") % {
+                        "when": f"{timezone.localtime(column.publish_at):%A %B %-d, %-I:%M %p}",
+                        "zone": settings.TIME_ZONE,
+                    }
+            except TransitionNotAllowed as error:
+                form.add_error(error.field if error.field in form.fields else None, str(error))
+            else:
+                self.message_user(request, done, messages.SUCCESS)
+                return self._back(column)
+        return self._page(
+            request,
+            "schedule",
+            title=_("Schedule or publish"),
+            column=column,
+            form=form,
+            time_zone=settings.TIME_ZONE,
+            publish_problems=column_publish_problems(column),
+        )
+
+    ANSWER_VERBS = {"approve", "reject", "return", "up", "down"}
+
+    def answer_action_view(self, request, pk, answer_pk, verb):
+        column = self._column_or_403(request, pk)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        answer = get_object_or_404(Answer.objects.select_related("expert"), pk=answer_pk)
+        if answer.column_id != column.pk or verb not in self.ANSWER_VERBS:
+            raise PermissionDenied
+        note = request.POST.get("note", "")
+        try:
+            if verb == "approve":
+                answer_approve(answer=answer, by=request.user)
+                done = _("Approved %(expert)s's answer.")
+            elif verb == "reject":
+                answer_reject(answer=answer, reason=note, by=request.user)
+                done = _("Not using %(expert)s's answer; they were emailed your reason.")
+            elif verb == "return":
+                answer_return_to_draft(answer=answer, note=note, by=request.user)
+                done = _("Returned %(expert)s's answer to draft, with your note.")
+            else:
+                answer_move(answer=answer, offset=-1 if verb == "up" else 1, by=request.user)
+                done = _("Moved %(expert)s's answer.")
+        except TransitionNotAllowed as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(request, done % {"expert": answer.expert.name}, messages.SUCCESS)
+        return HttpResponseRedirect(
+            reverse("admin:qa_column_change", args=[column.pk]) + f"#answer-{answer.pk}"
+        )
+
+    def calendar_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        today = timezone.localdate()
+        return self._page(
+            request,
+            "calendar",
+            title=_("Editorial calendar"),
+            weeks=selectors.calendar_weeks(today=today),
+            this_week=today - datetime.timedelta(days=today.weekday()),
+            overdue=list(columns_overdue()),
+            queue_url=reverse("admin:qa_question_changelist"),
+        )
+
+    def panel_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return self._page(request, "panel", title=_("The panel"), experts=_panel_rows())
+
+
+def _panel_rows():
+    rows = []
+    for expert in selectors.panel_statistics():
+        expert.on_time_rate = (
+            f"{round(100 * expert.on_time / expert.answered)}%" if expert.answered else "—"
+        )
+        rows.append(expert)
+    return rows

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Question
+from .pick import pick_for_week
 from .scoping import EditorOnlyAdmin
 
 
@@ -15,6 +16,7 @@ class QuestionAdmin(EditorOnlyAdmin):
     search_fields = ["body"]
     show_full_result_count = False
     date_hierarchy = "created_at"
+    actions = [pick_for_week]
     fields = ["body", "category", "signature", "name", "email", "status", "created_at"]
     readonly_fields = ["status", "created_at"]
 

@@ -5,10 +5,67 @@ field themselves.
 """
 
 from .accounts import editor_account_ensure, expert_account_ensure
+from .answers import (
+    EDITOR_EDITABLE_FIELDS,
+    answer_approve,
+    answer_decline,
+    answer_edit,
+    answer_move,
+    answer_reject,
+    answer_return_to_draft,
+    answer_save_draft,
+    answer_submit,
+    answers_reorder,
+    reminders_send,
+)
+from .columns import (
+    CORRECTABLE_FIELDS,
+    column_correct,
+    column_invite,
+    column_pick,
+    column_publish,
+    column_publish_problems,
+    column_review_start,
+    column_schedule,
+    column_unschedule,
+    columns_overdue,
+    columns_publish_due,
+    columns_review_due,
+    week_next_free,
+    week_of,
+)
+from .errors import StaleAnswer, TransitionNotAllowed
 from .history import transition_record
 
 __all__ = [
+    "EDITOR_EDITABLE_FIELDS",
+    "CORRECTABLE_FIELDS",
+    "StaleAnswer",
+    "TransitionNotAllowed",
+    "answer_approve",
+    "answer_decline",
+    "answer_edit",
+    "answer_move",
+    "answer_reject",
+    "answer_return_to_draft",
+    "answer_save_draft",
+    "answer_submit",
+    "answers_reorder",
+    "column_correct",
+    "column_invite",
+    "column_pick",
+    "column_publish",
+    "column_publish_problems",
+    "column_review_start",
+    "column_schedule",
+    "column_unschedule",
+    "columns_overdue",
+    "columns_publish_due",
+    "columns_review_due",
     "editor_account_ensure",
     "expert_account_ensure",
+    "reminders_send",
     "transition_record",
+    "week_next_free",
+    "week_of",
 ]

@@ -1,0 +1,491 @@
+"""
+One week's column, from the editor's pick to publication and later corrections.
+
+Each function locks the rows it changes, records the change in the history and queues its
+emails for after the commit. Email keys name the event, not the attempt, so a repeated or
+concurrent call sends nothing twice.
+"""
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from ..emails import absolute_url, email_enqueue
+from ..models import Answer, Column, Publication, Question
+from .errors import TransitionNotAllowed
+from .history import transition_record
+
+PICKABLE = {Question.Status.NEW, Question.Status.SHORTLISTED}
+INVITABLE = {Column.Status.DRAFT, Column.Status.COLLECTING, Column.Status.REVIEW}
+SCHEDULABLE = {Column.Status.COLLECTING, Column.Status.REVIEW, Column.Status.SCHEDULED}
+# An answer still owed by its expert.
+OPEN_ANSWERS = {Answer.Status.INVITED, Answer.Status.DRAFT}
+OVERDUE_AFTER = datetime.timedelta(minutes=15)
+
+logger = logging.getLogger(__name__)
+
+
+def week_of(day):
+    """The Monday of ``day``'s ISO week."""
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def week_next_free(*, after=None):
+    """The first week from ``after`` (default: next week) that has no column."""
+    week = week_of(after or timezone.localdate() + datetime.timedelta(weeks=1))
+    taken = set(Column.objects.filter(week__gte=week).values_list("week", flat=True))
+    while week in taken:
+        week += datetime.timedelta(weeks=1)
+    return week
+
+
+def question_status_url(question):
+    """The reader's private status link, once the readers' pages provide it."""
+    if hasattr(question, "get_status_url"):
+        return absolute_url(question.get_status_url())
+    try:
+        return absolute_url(reverse("qa:question_status", kwargs={"token": question.token}))
+    except NoReverseMatch:
+        return ""
+
+
+def _unique_slug(title, week):
+    base = slugify(title)[:180] or "column"
+    if week is not None:
+        base = f"{base}-{week:%Y-%m-%d}"
+    slug, n = base, 2
+    while Column.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _week_taken_error(column):
+    return TransitionNotAllowed(
+        f"The week of {column.week:%B %-d, %Y} already has a column: “{column.title}”.",
+        field="week",
+    )
+
+
+def column_pick(*, question, week, by, title=None):
+    """
+    Pick ``question`` for the week containing ``week``: a draft column with the question's
+    category, a proposed title and the publication's standing intro. The reader is emailed.
+    """
+    week = week_of(week)
+    with transaction.atomic():
+        question = Question.objects.select_for_update().get(pk=question.pk)
+        if question.status not in PICKABLE:
+            raise TransitionNotAllowed(
+                f"This question is {question.get_status_display()}; only new or shortlisted "
+                "questions can be picked.",
+                field="question",
+            )
+        existing = Column.objects.filter(week=week).first()
+        if existing is not None:
+            raise _week_taken_error(existing)
+        title = (title or "").strip() or str(question).rstrip("…")
+        try:
+            # The unique week is the lock: a second editor's insert waits for the first
+            # transaction and then fails here, inside its own savepoint.
+            with transaction.atomic():
+                column = Column.objects.create(
+                    question=question,
+                    week=week,
+                    category=question.category,
+                    title=title[:200],
+                    slug=_unique_slug(title, week),
+                    intro=Publication.current().standing_intro,
+                    status=Column.Status.DRAFT,
+                )
+        except IntegrityError:
+            existing = Column.objects.filter(week=week).first()
+            if existing is not None:
+                raise _week_taken_error(existing) from None
+            raise TransitionNotAllowed(
+                "This question already has a column.", field="question"
+            ) from None
+        from_status = question.status
+        question.status = Question.Status.PICKED
+        question.save(update_fields=["status", "updated_at"])
+        transition_record(
+            action="column_pick",
+            by=by,
+            column=column,
+            question=question,
+            from_status=from_status,
+            to_status=Question.Status.PICKED,
+            note=f"week of {week:%Y-%m-%d}",
+        )
+        email_enqueue(
+            key=f"question-picked:{question.pk}",
+            to=question.email,
+            subject="Your question was picked for our expert panel",
+            template="question_picked",
+            context={
+                "signature": question.signature,
+                "question": question.body,
+                "week": f"{week:%B %-d, %Y}",
+                "status_url": question_status_url(question),
+            },
+        )
+    return column
+
+
+def _locked(column):
+    return Column.objects.select_for_update().get(pk=column.pk)
+
+
+def column_invite(*, column, experts, deadline, by):
+    """
+    Invite ``experts`` to answer by ``deadline``: one ``invited`` answer each, and an email with
+    the question, the deadline and a link to the answer in the admin.
+    """
+    experts = list(experts)
+    if not experts:
+        raise TransitionNotAllowed("Choose at least one expert to invite.", field="experts")
+    if deadline is None or deadline <= timezone.now():
+        raise TransitionNotAllowed("The answer deadline must be in the future.", field="deadline")
+    with transaction.atomic():
+        column = _locked(column)
+        if column.status not in INVITABLE:
+            raise TransitionNotAllowed(
+                f"This column is {column.get_status_display()}; experts can no longer be invited."
+            )
+        already = list(
+            column.answers.filter(expert__in=experts).select_related("expert").order_by("id")
+        )
+        if already:
+            names = ", ".join(answer.expert.name for answer in already)
+            raise TransitionNotAllowed(f"Already invited: {names}.", field="experts")
+        inactive = [expert.name for expert in experts if not expert.is_active]
+        if inactive:
+            raise TransitionNotAllowed(f"Not on the panel: {', '.join(inactive)}.", field="experts")
+        now = timezone.now()
+        from_status = column.status
+        column.answer_deadline = deadline
+        if column.status in {Column.Status.DRAFT, Column.Status.REVIEW}:
+            column.status = Column.Status.COLLECTING
+        column.save(update_fields=["answer_deadline", "status", "updated_at"])
+        start = column.answers.count()
+        answers = []
+        for offset, expert in enumerate(experts):
+            answer = Answer.objects.create(
+                column=column,
+                expert=expert,
+                status=Answer.Status.INVITED,
+                position=start + offset,
+                invited_at=now,
+            )
+            answers.append(answer)
+            transition_record(
+                action="answer_invite",
+                by=by,
+                column=column,
+                answer=answer,
+                to_status=Answer.Status.INVITED,
+            )
+            if expert.user is not None:
+                email_enqueue(
+                    key=f"invitation:{answer.pk}",
+                    to=expert.user.email,
+                    subject=f"Will you answer this week’s question? Due {_when(deadline)}",
+                    template="invitation",
+                    context=answer_email_context(answer),
+                )
+        if from_status != column.status:
+            transition_record(
+                action="column_invite",
+                by=by,
+                column=column,
+                from_status=from_status,
+                to_status=column.status,
+                note=f"{len(answers)} invited, due {_when(deadline)}",
+            )
+    return answers
+
+
+def _when(moment):
+    return f"{timezone.localtime(moment):%A %B %-d, %-I:%M %p} ({settings.TIME_ZONE})"
+
+
+def answer_email_context(answer):
+    column, question = answer.column, answer.column.question
+    return {
+        "expert": answer.expert.name,
+        "title": column.title,
+        "question": question.body,
+        "signature": question.signature,
+        "deadline": _when(column.answer_deadline) if column.answer_deadline else "",
+        "answer_url": absolute_url(reverse("admin:qa_answer_change", args=[answer.pk])),
+    }
+
+
+def column_review_start(*, column, by=None, reason=""):
+    """
+    Close the invitations and move the column to review, emailing the editors one summary.
+    A column already past collecting is left as it is.
+    """
+    with transaction.atomic():
+        column = _locked(column)
+        if column.status != Column.Status.COLLECTING:
+            return column
+        column.status = Column.Status.REVIEW
+        column.review_started_at = timezone.now()
+        column.save(update_fields=["status", "review_started_at", "updated_at"])
+        transition_record(
+            action="column_review_start",
+            by=by,
+            column=column,
+            from_status=Column.Status.COLLECTING,
+            to_status=Column.Status.REVIEW,
+            note=reason,
+        )
+        answers = list(column.answers.select_related("expert").order_by("position", "id"))
+        email_enqueue(
+            key=f"review-summary:{column.pk}",
+            to=settings.EDITOR_EMAIL,
+            subject=f"Ready for review: {column.title}",
+            template="review_summary",
+            context={
+                "title": column.title,
+                "reason": reason,
+                "answers": [
+                    {"expert": a.expert.name, "status": a.get_status_display()} for a in answers
+                ],
+                "column_url": absolute_url(reverse("admin:qa_column_change", args=[column.pk])),
+            },
+        )
+    return column
+
+
+def column_answers_settled(column):
+    """True when no invited expert still owes an answer."""
+    return column.answers.exists() and not column.answers.filter(status__in=OPEN_ANSWERS).exists()
+
+
+def columns_review_due(*, now=None):
+    """Move to review every collecting column whose deadline passed or whose panel is done."""
+    now = now or timezone.now()
+    moved = []
+    for column in Column.objects.filter(status=Column.Status.COLLECTING).order_by("id"):
+        if column.answer_deadline is not None and column.answer_deadline <= now:
+            reason = "The answer deadline passed."
+        elif column_answers_settled(column):
+            reason = "Every invited expert has answered or declined."
+        else:
+            continue
+        with transaction.atomic():
+            locked = Column.objects.select_for_update(skip_locked=True).filter(pk=column.pk).first()
+            if locked is None:
+                continue
+            if column_review_start(column=locked, reason=reason).status == Column.Status.REVIEW:
+                moved.append(locked)
+    return moved
+
+
+def column_publish_problems(column):
+    """What stops ``column`` from being published, as a list of messages."""
+    problems = []
+    if not column.title.strip():
+        problems.append("It needs a title.")
+    if not column.answers.filter(status=Answer.Status.APPROVED).exists():
+        problems.append("It needs at least one approved answer.")
+    return problems
+
+
+def _require_publishable(column):
+    problems = column_publish_problems(column)
+    if problems:
+        raise TransitionNotAllowed("Cannot publish yet. " + " ".join(problems))
+
+
+def column_schedule(*, column, publish_at, by):
+    """Schedule the column for ``publish_at``; the periodic task publishes it then."""
+    if publish_at is None:
+        raise TransitionNotAllowed("Choose a date and time to publish.", field="publish_at")
+    if publish_at <= timezone.now():
+        raise TransitionNotAllowed(
+            "That time has passed; choose a later one, or publish now.", field="publish_at"
+        )
+    with transaction.atomic():
+        column = _locked(column)
+        if column.status not in SCHEDULABLE:
+            raise TransitionNotAllowed(
+                f"This column is {column.get_status_display()}; it cannot be scheduled."
+            )
+        _require_publishable(column)
+        from_status = column.status
+        column.status = Column.Status.SCHEDULED
+        column.publish_at = publish_at
+        column.save(update_fields=["status", "publish_at", "updated_at"])
+        transition_record(
+            action="column_schedule",
+            by=by,
+            column=column,
+            from_status=from_status,
+            to_status=Column.Status.SCHEDULED,
+            note=f"for {_when(publish_at)}",
+        )
+    return column
+
+
+def column_unschedule(*, column, by):
+    """Take a scheduled column back to review."""
+    with transaction.atomic():
+        column = _locked(column)
+        if column.status != Column.Status.SCHEDULED:
+            raise TransitionNotAllowed("This column is not scheduled.")
+        column.status = Column.Status.REVIEW
+        column.publish_at = None
+        column.save(update_fields=["status", "publish_at", "updated_at"])
+        transition_record(
+            action="column_unschedule",
+            by=by,
+            column=column,
+            from_status=Column.Status.SCHEDULED,
+            to_status=Column.Status.REVIEW,
+        )
+    return column
+
+
+def column_publish(*, column, by):
+    """
+    Publish the column now. Idempotent: publishing a published column changes nothing and
+    sends nothing; concurrent calls wait on the row lock and the second finds it published.
+    """
+    with transaction.atomic():
+        column = _locked(column)
+        if column.status == Column.Status.PUBLISHED:
+            return column
+        if column.status not in SCHEDULABLE:
+            raise TransitionNotAllowed(
+                f"This column is {column.get_status_display()}; collect answers first."
+            )
+        _require_publishable(column)
+        from_status = column.status
+        column.status = Column.Status.PUBLISHED
+        column.published_at = timezone.now()
+        column.save(update_fields=["status", "published_at", "updated_at"])
+        transition_record(
+            action="column_publish",
+            by=by,
+            column=column,
+            from_status=from_status,
+            to_status=Column.Status.PUBLISHED,
+        )
+        _publication_emails(column)
+    return column
+
+
+def _publication_emails(column):
+    permalink = absolute_url(column.get_absolute_url())
+    question = column.question
+    email_enqueue(
+        key=f"column-published:{column.pk}:reader",
+        to=question.email,
+        subject=f"You’re published: {column.title}",
+        template="published_reader",
+        context={
+            "signature": question.signature,
+            "title": column.title,
+            "permalink": permalink,
+            "status_url": question_status_url(question),
+        },
+    )
+    for answer in column.answers.select_related("expert__user").order_by("position", "id"):
+        user = answer.expert.user
+        if user is None:
+            continue
+        if answer.status == Answer.Status.APPROVED:
+            key, subject, template = (
+                f"column-published:{column.pk}:expert:{answer.expert_id}",
+                f"You’re published: {column.title}",
+                "published_expert",
+            )
+        elif answer.status in {Answer.Status.SUBMITTED, Answer.Status.REJECTED}:
+            key, subject, template = (
+                f"column-thanks:{column.pk}:expert:{answer.expert_id}",
+                f"Thank you for answering: {column.title}",
+                "thanks_expert",
+            )
+        else:
+            continue
+        email_enqueue(
+            key=key,
+            to=user.email,
+            subject=subject,
+            template=template,
+            context={"expert": answer.expert.name, "title": column.title, "permalink": permalink},
+        )
+
+
+def columns_publish_due(*, now=None):
+    """
+    Publish every scheduled column whose time has come. Rows another worker holds are
+    skipped, so any number of workers can run this at once.
+    """
+    now = now or timezone.now()
+    published = []
+    due = Column.objects.filter(status=Column.Status.SCHEDULED, publish_at__lte=now)
+    for pk in due.order_by("publish_at").values_list("pk", flat=True):
+        with transaction.atomic():
+            column = (
+                Column.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, status=Column.Status.SCHEDULED)
+                .first()
+            )
+            if column is None:
+                continue
+            try:
+                published.append(column_publish(column=column, by=None))
+            except TransitionNotAllowed as error:
+                # An answer was withdrawn after scheduling: the column stays scheduled, and
+                # the overdue alert tells the editor (a history entry every minute would not).
+                logger.warning("Column %s was due but not published: %s", column.pk, error)
+    return published
+
+
+def columns_overdue(*, now=None):
+    """Scheduled columns more than 15 minutes past their time: publishing did not happen."""
+    now = now or timezone.now()
+    return Column.objects.filter(
+        status=Column.Status.SCHEDULED, publish_at__lt=now - OVERDUE_AFTER
+    ).order_by("publish_at")
+
+
+CORRECTABLE_FIELDS = ["title", "dek", "intro", "is_featured"]
+
+
+def column_correct(*, column, changes, by, note=""):
+    """
+    Correct a published column. ``changes`` maps field names to new values; the history
+    keeps what each was, and the page shows "Updated".
+    """
+    unknown = set(changes) - set(CORRECTABLE_FIELDS)
+    if unknown:
+        raise TransitionNotAllowed(f"These cannot be corrected here: {', '.join(sorted(unknown))}.")
+    if "title" in changes and not str(changes["title"]).strip():
+        raise TransitionNotAllowed("A published column needs a title.", field="title")
+    with transaction.atomic():
+        column = _locked(column)
+        if column.status != Column.Status.PUBLISHED:
+            raise TransitionNotAllowed("Only a published column is corrected; edit it instead.")
+        recorded = {}
+        for field, value in changes.items():
+            old = getattr(column, field)
+            if old != value:
+                recorded[field] = [old, value]
+                setattr(column, field, value)
+        if not recorded:
+            return column
+        column.corrected_at = timezone.now()
+        column.save(update_fields=[*recorded, "corrected_at", "updated_at"])
+        transition_record(
+            action="column_correct", by=by, column=column, note=note, changes=recorded
+        )
+    return column
