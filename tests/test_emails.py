@@ -1,3 +1,5 @@
+import copy
+
 import pytest
 from django.core import mail
 from django.db import transaction
@@ -10,7 +12,11 @@ from qa.models import Dispatch
 def test_template(settings, tmp_path):
     (tmp_path / "emails").mkdir()
     (tmp_path / "emails" / "hello.txt").write_text("Hello {{ name }}.")
-    settings.TEMPLATES[0]["DIRS"] = [tmp_path, *settings.TEMPLATES[0]["DIRS"]]
+    # A new value, not an edit in place: assigning it is what makes Django drop its cached
+    # template engines, which an earlier test may already have built.
+    templates = copy.deepcopy(settings.TEMPLATES)
+    templates[0]["DIRS"] = [tmp_path, *templates[0]["DIRS"]]
+    settings.TEMPLATES = templates
 
 
 def enqueue(key="greeting:1"):
