@@ -24,11 +24,16 @@ echo "No Python 3.12 or newer found. Install one (python.org, your package manag
 exit 1
 endef
 
-.PHONY: help install run test lint format migrate demo check
+CHROMIUM := /usr/bin/chromium
+AXE := node_modules/axe-core/axe.min.js
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help install run test e2e lint format migrate demo check
 
 help:
 	@echo "make run     set everything up, load the demo, serve http://$(HOST):$(PORT)"
 	@echo "make test    set everything up and run the test suite"
+	@echo "make e2e     install Chromium and axe-core if missing, run the browser tests"
 	@echo "make lint    ruff check and format check;  make format  to fix"
 
 $(VENV)/.installed: pyproject.toml uv.lock
@@ -54,6 +59,19 @@ run: demo
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Debian's Chromium: Playwright's own browser download is not used.
+$(CHROMIUM):
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
+	  || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+e2e: install $(CHROMIUM) $(AXE)
+	$(BIN)/pytest tests/e2e -m e2e --output=tests/e2e/screenshots/failures \
+	  --screenshot=only-on-failure $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
