@@ -204,6 +204,11 @@ PILLOW_MAX_IMAGE_PIXELS = 40_000_000
 ASK_RATE_LIMIT_PER_HOUR = int(env("ASK_RATE_LIMIT_PER_HOUR", "5"))
 ASK_ERROR_RATE_LIMIT_PER_HOUR = int(env("ASK_ERROR_RATE_LIMIT_PER_HOUR", "30"))
 ASK_MIN_SECONDS = int(env("ASK_MIN_SECONDS", "3"))
+# Same text from the same reader within this many hours is kept once.
+ASK_DUPLICATE_HOURS = int(env("ASK_DUPLICATE_HOURS", "24"))
+# The client's address comes from REMOTE_ADDR, unless a proxy we run sets a header, e.g.
+# TRUSTED_PROXY_HEADER=HTTP_X_FORWARDED_FOR. Never set it without such a proxy: clients forge it.
+TRUSTED_PROXY_HEADER = env("TRUSTED_PROXY_HEADER") or None
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],

@@ -169,6 +169,10 @@ class Question(TimeStamped):
         self.fingerprint = body_fingerprint(self.body)
         super().save(*args, **kwargs)
 
+    def get_status_url(self):
+        """The reader's private link: whoever holds it can see and delete the question."""
+        return reverse("qa:question_status", kwargs={"token": self.token})
+
 
 class ExpertQuerySet(models.QuerySet):
     def published(self):

@@ -3,7 +3,7 @@ from django.urls import path
 
 from .feeds import CategoryFeed, LatestColumnsAtomFeed, LatestColumnsFeed
 from .sitemaps import SITEMAPS
-from .views import preview, public
+from .views import ask, preview, public
 
 app_name = "qa"
 
@@ -21,4 +21,9 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", public.robots_txt, name="robots"),
     path("preview/columns/<int:pk>/", preview.column_preview, name="column_preview"),
+    path("ask/", ask.ask, name="ask"),
+    path("ask/similar/", ask.similar_columns, name="ask_similar"),
+    path("questions/<slug:token>/", ask.question_status, name="question_status"),
+    path("questions/<slug:token>/sent/", ask.question_sent, name="question_sent"),
+    path("questions/<slug:token>/delete/", ask.question_delete, name="question_delete"),
 ]

@@ -1,7 +1,7 @@
 import pytest
 
 from qa.models import Answer
-from qa.search import excerpt, highlight, search_columns
+from qa.search import columns_like, excerpt, highlight, search_columns, significant_words
 
 from .factories import AnswerFactory, ColumnFactory
 
@@ -64,3 +64,24 @@ def test_excerpt_centres_on_the_first_match():
     assert "<mark>zephyrine</mark>" in passage
     assert passage.startswith("… ") and passage.endswith(" …")
     assert excerpt(["nothing"], ["zephyrine"]) is None
+
+
+def test_significant_words_skip_common_short_and_repeated_words():
+    text = "Should I really follow up with the interviewer? Interviewer etiquette, please."
+    assert significant_words(text) == ["interviewer", "etiquette", "follow"]
+
+
+def test_columns_like_ranks_by_words_matched_and_ignores_drafts():
+    both = ColumnFactory(published=True, title="Salary negotiation for a remote job")
+    one = ColumnFactory(published=True, title="Salary bands explained")
+    ColumnFactory(title="Salary negotiation draft")  # not published
+    text = "How do I start a salary negotiation when the offer is lower than I hoped?"
+    assert columns_like(text) == [both, one]
+    assert columns_like("") == []
+
+
+def test_columns_like_query_count_is_fixed(django_assert_num_queries):
+    ColumnFactory.create_batch(3, published=True, title="Salary negotiation tips")
+    text = "salary negotiation remote offer counteroffer benefits equity vesting"
+    with django_assert_num_queries(6):  # one per significant word, then the columns
+        assert len(columns_like(text)) == 3

@@ -36,10 +36,20 @@ from .columns import (
 )
 from .errors import StaleAnswer, TransitionNotAllowed
 from .history import transition_record
+from .questions import (
+    QuestionTransitionError,
+    question_decline,
+    question_erase,
+    question_shortlist,
+    question_spam_mark,
+    question_spam_restore,
+    question_submit,
+)
 
 __all__ = [
-    "EDITOR_EDITABLE_FIELDS",
     "CORRECTABLE_FIELDS",
+    "EDITOR_EDITABLE_FIELDS",
+    "QuestionTransitionError",
     "StaleAnswer",
     "TransitionNotAllowed",
     "answer_approve",
@@ -64,6 +74,12 @@ __all__ = [
     "columns_review_due",
     "editor_account_ensure",
     "expert_account_ensure",
+    "question_decline",
+    "question_erase",
+    "question_shortlist",
+    "question_spam_mark",
+    "question_spam_restore",
+    "question_submit",
     "reminders_send",
     "transition_record",
     "week_next_free",

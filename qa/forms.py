@@ -1,0 +1,122 @@
+"""The reader's question form. Its field names are a contract: other sites post to it."""
+
+import time
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.utils.translation import gettext_lazy as _
+
+from .models import Category
+
+STARTED_SALT = "qa.forms.AskForm.started"
+
+
+def started_token(at=None):
+    """A signed record of when the form was drawn, so a send can prove it took a human while."""
+    return signing.dumps(time.time() if at is None else at, salt=STARTED_SALT)
+
+
+def seconds_since(token):
+    """Seconds since ``started_token`` was made, or ``None`` if it is missing or forged."""
+    try:
+        started = signing.loads(token or "", salt=STARTED_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(started, int | float) or isinstance(started, bool):
+        return None
+    return time.time() - started
+
+
+class AskForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your question"),
+        min_length=30,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 8, "maxlength": 3000}),
+        help_text=_("30 to 3,000 characters. Plain text; it is published as you write it."),
+        error_messages={
+            "required": _("Your question is empty: please write it here."),
+            "min_length": _(
+                "Your question is too short: write at least %(limit_value)d characters "
+                "(it has %(show_value)d)."
+            ),
+            "max_length": _(
+                "Your question is too long: keep it to %(limit_value)d characters "
+                "(it has %(show_value)d)."
+            ),
+            "null_characters_not_allowed": _("Your question contains a NUL character."),
+        },
+    )
+    category = forms.ModelChoiceField(
+        label=_("Topic"),
+        queryset=Category.objects.all(),
+        empty_label=_("Choose a topic"),
+        error_messages={
+            "required": _("Topic: please choose one."),
+            "invalid_choice": _("Topic: that is not one of the topics; please choose again."),
+        },
+    )
+    signature = forms.CharField(
+        label=_("Signature"),
+        required=False,
+        max_length=60,
+        help_text=_(
+            'How your question is signed when published, e.g. "D" or "Worried in Ohio". '
+            "Leave it empty to sign with the first letter of your name."
+        ),
+        error_messages={
+            "max_length": _("Signature: keep it to %(limit_value)d characters."),
+            "null_characters_not_allowed": _("Signature: it contains a NUL character."),
+        },
+    )
+    name = forms.CharField(
+        label=_("Your name"),
+        required=False,
+        max_length=120,
+        help_text=_("Private: only our editors see it."),
+        error_messages={
+            "max_length": _("Your name: keep it to %(limit_value)d characters."),
+            "null_characters_not_allowed": _("Your name: it contains a NUL character."),
+        },
+    )
+    email = forms.EmailField(
+        label=_("Your email"),
+        required=False,
+        max_length=254,
+        help_text=_("Private. With it, we tell you when your question is picked and published."),
+        error_messages={
+            "invalid": _("Your email: that does not look like an email address."),
+            "max_length": _("Your email: keep it to %(limit_value)d characters."),
+            "null_characters_not_allowed": _("Your email: it contains a NUL character."),
+        },
+    )
+    consent = forms.BooleanField(
+        label=_("Publish my question, signed only with my signature."),
+        error_messages={
+            "required": _("Consent: tick the box so that we may publish your question."),
+        },
+    )
+    # Spam checks. Neither is ever an error: a failure stores the question as spam.
+    website = forms.CharField(
+        label=_("Leave this empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+    started = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["started"] = started_token()
+
+    def spam_reason(self):
+        """Why a valid send looks automated, or ``""``. Call after ``is_valid()``."""
+        if self.cleaned_data.get("website"):
+            return "filled the hidden website field"
+        elapsed = seconds_since(self.cleaned_data.get("started"))
+        if elapsed is None:
+            return "no valid form timestamp"
+        if elapsed < settings.ASK_MIN_SECONDS:
+            return f"sent {max(elapsed, 0):.1f}s after the form was drawn"
+        return ""

@@ -1,0 +1,213 @@
+"""A reader's question: sent, kept once, sorted by the editor, erased by its reader."""
+
+import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ..emails import absolute_url, email_enqueue
+from ..models import Dispatch, Question, body_fingerprint
+from .errors import TransitionNotAllowed
+from .history import transition_record
+
+Status = Question.Status
+
+
+class QuestionTransitionError(TransitionNotAllowed):
+    """A status change the question's current status does not allow."""
+
+
+def default_signature(name):
+    """The first letter of the reader's name, as the column signs it ("D")."""
+    return next((char.upper() for char in name or "" if char.isalpha()), "")
+
+
+def question_duplicate_of(*, body, email, sender_hash, now=None):
+    """
+    The reader's earlier question with the same text (ignoring case and white space), sent from
+    the same email or address within ``ASK_DUPLICATE_HOURS``; ``None`` if there is none.
+    """
+    now = now or timezone.now()
+    same_sender = Q(sender_hash=sender_hash) if sender_hash else Q(pk__in=[])
+    if email:
+        same_sender |= Q(email__iexact=email)
+    return (
+        Question.objects.filter(
+            same_sender,
+            fingerprint=body_fingerprint(body),
+            created_at__gte=now - datetime.timedelta(hours=settings.ASK_DUPLICATE_HOURS),
+        )
+        .exclude(status=Status.WITHDRAWN)
+        .order_by("created_at", "pk")
+        .first()
+    )
+
+
+def _confirmation_enqueue(question):
+    email_enqueue(
+        key=f"question-received:{question.pk}",
+        to=question.email,
+        subject="We have your question",
+        template="question_received",
+        context={
+            "body": question.body,
+            "signature": question.signature,
+            "category": question.category.name,
+            "status_url": absolute_url(question.get_status_url()),
+        },
+    )
+
+
+@transaction.atomic
+def question_submit(
+    *, body, category, signature="", name="", email="", sender_hash="", spam_reason="", by=None
+):
+    """
+    Keep a reader's question; returns ``(question, created)``.
+
+    A repeat of the same reader's recent question is not saved again: the first one is
+    returned with ``created`` false. A question that failed a spam check (``spam_reason``) is
+    stored as spam, never dropped, and gets no email until an editor restores it.
+    """
+    earlier = question_duplicate_of(body=body, email=email, sender_hash=sender_hash)
+    if earlier is not None:
+        return earlier, False
+    question = Question.objects.create(
+        body=body,
+        category=category,
+        signature=signature or default_signature(name),
+        name=name,
+        email=email,
+        sender_hash=sender_hash,
+        status=Status.SPAM if spam_reason else Status.NEW,
+        spam_reason=spam_reason[:200],
+    )
+    transition_record(
+        action="question_submit",
+        by=by,
+        question=question,
+        to_status=question.status,
+        note=spam_reason and f"Held as spam: {spam_reason}",
+    )
+    if question.status == Status.NEW:
+        _confirmation_enqueue(question)
+    return question, True
+
+
+def _locked(question):
+    return Question.objects.select_for_update().select_related("category").get(pk=question.pk)
+
+
+def _change(*, question, to, allowed, action, by, note=""):
+    locked = _locked(question)
+    if locked.status not in allowed:
+        names = " or ".join(str(Status(status).label) for status in allowed)
+        raise QuestionTransitionError(
+            f"“{locked}” is {locked.get_status_display()}; only {names} questions can be {action}."
+        )
+    from_status = locked.status
+    locked.status = to
+    if from_status == Status.SPAM:
+        locked.spam_reason = ""
+    locked.save(update_fields=["status", "spam_reason", "updated_at"])
+    transition_record(
+        action=f"question_{action.replace(' ', '_')}",
+        by=by,
+        question=locked,
+        from_status=from_status,
+        to_status=to,
+        note=note,
+    )
+    return locked
+
+
+@transaction.atomic
+def question_shortlist(*, question, by):
+    """Keep a new (or a declined) question in mind for a coming week."""
+    return _change(
+        question=question,
+        to=Status.SHORTLISTED,
+        allowed=[Status.NEW, Status.DECLINED],
+        action="shortlisted",
+        by=by,
+    )
+
+
+@transaction.atomic
+def question_decline(*, question, by):
+    """Not this time. The reader's status link says "Not picked this time"."""
+    return _change(
+        question=question,
+        to=Status.DECLINED,
+        allowed=[Status.NEW, Status.SHORTLISTED],
+        action="declined",
+        by=by,
+    )
+
+
+@transaction.atomic
+def question_spam_mark(*, question, by, reason="marked by an editor"):
+    """Out of the queue, kept: ``question_spam_restore`` brings it back."""
+    locked = _change(
+        question=question,
+        to=Status.SPAM,
+        allowed=[Status.NEW, Status.SHORTLISTED, Status.DECLINED],
+        action="marked as spam",
+        by=by,
+    )
+    locked.spam_reason = reason[:200]
+    locked.save(update_fields=["spam_reason", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def question_spam_restore(*, question, by):
+    """
+    A real question caught as spam goes back into the queue as new, and its reader gets the
+    confirmation that was held back (once, however often it is restored).
+    """
+    locked = _change(
+        question=question,
+        to=Status.NEW,
+        allowed=[Status.SPAM],
+        action="restored from spam",
+        by=by,
+    )
+    _confirmation_enqueue(locked)
+    return locked
+
+
+@transaction.atomic
+def question_erase(*, question, by=None):
+    """
+    The reader's "Delete my question": their name, email and address digest go, and the text
+    too unless the question was picked (a column is built on it). An erased question leaves
+    the queue; a picked one stays with its column, anonymous.
+    """
+    locked = _locked(question)
+    if locked.erased_at is not None:
+        raise QuestionTransitionError("This question was already deleted.")
+    from_status = locked.status
+    Dispatch.objects.filter(
+        key__regex=rf"^question-[a-z-]+:{locked.pk}(:|$)", to__iexact=locked.email
+    ).exclude(to="").update(to="")
+    locked.name = ""
+    locked.email = ""
+    locked.sender_hash = ""
+    locked.erased_at = timezone.now()
+    if locked.status != Status.PICKED:
+        locked.body = ""
+        locked.signature = ""
+        locked.status = Status.WITHDRAWN
+    locked.save()
+    transition_record(
+        action="question_erase",
+        by=by,
+        question=locked,
+        from_status=from_status,
+        to_status=locked.status,
+        note="Erased by its reader.",
+    )
+    return locked

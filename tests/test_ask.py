@@ -1,0 +1,472 @@
+import datetime
+import re
+import time
+
+import pytest
+import time_machine
+from django.core import mail
+from django.urls import reverse
+
+from qa.forms import started_token
+from qa.models import Dispatch, Publication, Question
+from qa.ratelimit import client_address, sender_hash
+
+from .factories import AnswerFactory, CategoryFactory, ColumnFactory, QuestionFactory
+
+pytestmark = pytest.mark.django_db
+
+ASK = "/ask/"
+BODY = "How should I follow up after a job interview that went really well?"
+
+
+@pytest.fixture
+def category():
+    return CategoryFactory(name="Job Interviews", slug="job-interviews")
+
+
+def payload(category, **overrides):
+    """What a person sends after a minute with the form."""
+    return {
+        "body": BODY,
+        "category": category.pk,
+        "signature": "",
+        "name": "Dana Reader",
+        "email": "dana@reader.example",
+        "consent": "on",
+        "website": "",
+        "started": started_token(at=time.time() - 60),
+        **overrides,
+    }
+
+
+def sent_question(response):
+    """The question a send landed on, from the confirmation's URL."""
+    assert response.status_code == 302
+    token = re.fullmatch(r"/questions/([\w-]+)/sent/", response["Location"]).group(1)
+    return Question.objects.get(token=token)
+
+
+# -- the form ----------------------------------------------------------------------------
+
+
+def test_form_shows_every_contract_field(client, category):
+    response = client.get(ASK)
+    assert response.status_code == 200
+    for name in ["body", "category", "signature", "name", "email", "consent", "website"]:
+        assert f'name="{name}"' in response.text
+    assert 'name="started"' in response.text
+    assert "Our experts have already answered" in response.text
+    assert 'src="/static/js/ask.js"' in response.text
+
+
+def test_a_send_is_saved_as_new_and_lands_on_the_confirmation(client, category):
+    response = client.post(ASK, payload(category, signature="Worried in Ohio"))
+    question = sent_question(response)
+    assert question.status == Question.Status.NEW
+    assert (question.body, question.signature, question.name) == (
+        BODY,
+        "Worried in Ohio",
+        "Dana Reader",
+    )
+    assert question.transitions.get().action == "question_submit"
+    page = client.get(response["Location"])
+    assert "http://127.0.0.1:8000" + question.get_status_url() in page.text
+
+
+def test_signature_defaults_to_the_first_letter_of_the_name(client, category):
+    question = sent_question(client.post(ASK, payload(category, name="  dana reader")))
+    assert question.signature == "D"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "reason"),
+    [
+        ({"body": "Too short."}, "body", "too short"),
+        ({"body": "x" * 3001}, "body", "too long"),
+        ({"body": ""}, "body", "empty"),
+        ({"category": ""}, "category", "choose one"),
+        ({"category": "99999999999999999999999"}, "category", "not one of the topics"),
+        ({"email": "not-an-address"}, "email", "does not look like an email"),
+        ({"consent": ""}, "consent", "tick the box"),
+        ({"signature": "S" * 61}, "signature", "keep it to 60"),
+    ],
+)
+def test_errors_name_the_field_and_reason_and_keep_what_was_typed(
+    client, category, overrides, field, reason
+):
+    typed = {**payload(category, name="Dana <b>Reader</b>", signature="D & co"), **overrides}
+    response = client.post(ASK, typed)
+    assert response.status_code == 200
+    assert reason in response.context["form"].errors[field][0]
+    assert reason in response.text
+    assert not Question.objects.exists()
+    # Everything typed comes back, escaped.
+    assert 'value="Dana &lt;b&gt;Reader&lt;/b&gt;"' in response.text
+    assert 'value="D &amp; co"' in response.text or field == "signature"
+    if field != "body":
+        assert BODY in response.text
+    if field != "email":
+        assert 'value="dana@reader.example"' in response.text
+
+
+def test_a_refused_send_with_a_forged_timestamp_comes_back_with_a_fresh_one(client, category):
+    response = client.post(ASK, payload(category, consent="", started="forged"))
+    assert response.status_code == 200
+    fresh = response.context["form"].data["started"]
+    assert fresh != "forged"
+    with time_machine.travel(time.time() + 10, tick=False):
+        question = sent_question(client.post(ASK, payload(category, started=fresh)))
+    assert question.status == Question.Status.NEW
+
+
+def test_reader_text_is_stored_as_typed_and_escaped_when_shown(client, category):
+    body = "<script>alert('x')</script> What do I say about a gap year in my résumé?"
+    question = sent_question(client.post(ASK, payload(category, body=body, signature="<i>D</i>")))
+    assert question.body == body
+    page = client.get(question.get_status_url())
+    assert "<script>alert" not in page.text
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page.text
+    assert "&lt;i&gt;D&lt;/i&gt;" in page.text
+
+
+# -- "Our experts have already answered" ----------------------------------------------
+
+
+@pytest.fixture
+def interview_column():
+    column = ColumnFactory(published=True, title="Should I follow up with an interviewer?")
+    AnswerFactory(column=column, body="A thank-you note after the interview is a must.")
+    return column
+
+
+def test_similar_endpoint_returns_published_columns_as_json(client, interview_column):
+    ColumnFactory(title="Draft about interviewer follow-ups")  # not published
+    response = client.get(reverse("qa:ask_similar"), {"q": "interviewer follow up etiquette"})
+    assert response.status_code == 200
+    assert response.json() == {
+        "columns": [
+            {
+                "title": interview_column.title,
+                "dek": interview_column.dek,
+                "category": interview_column.category.name,
+                "url": interview_column.get_absolute_url(),
+            }
+        ]
+    }
+
+
+def test_similar_endpoint_takes_odd_queries_calmly(client, interview_column):
+    for query in ["", "\x00", "a" * 20_000, "‮interviewer"]:
+        response = client.get(reverse("qa:ask_similar"), {"q": query})
+        assert response.status_code == 200
+
+
+def test_form_with_errors_and_confirmation_list_similar_columns(client, category, interview_column):
+    body = "Is it fine to message an interviewer on Facebook after the interview?"
+    response = client.post(ASK, payload(category, body=body, consent=""))
+    assert interview_column.title in response.text
+    response = client.post(ASK, payload(category, body=body))
+    assert interview_column.title in client.get(response["Location"]).text
+
+
+# -- spam: stored, never dropped, looks like success ------------------------------------
+
+
+def test_honeypot_stores_spam_and_looks_like_success(client, category):
+    honest = client.post(ASK, payload(category))
+    response = client.post(
+        ASK, payload(category, body=BODY + " (bot)", website="http://spam.example")
+    )
+    question = sent_question(response)
+    assert question.status == Question.Status.SPAM
+    assert "website" in question.spam_reason
+    assert response["Location"].endswith("/sent/") and honest["Location"].endswith("/sent/")
+    page = client.get(question.get_status_url())
+    assert "Received" in page.text
+    assert "spam" not in page.text.lower()
+
+
+def test_a_send_faster_than_three_seconds_is_stored_as_spam(client, category):
+    with time_machine.travel(datetime.datetime(2026, 3, 2, 12, 0, tzinfo=datetime.UTC), tick=False):
+        form = client.get(ASK)
+        started = form.context["form"].initial["started"]
+        too_fast = client.post(ASK, payload(category, started=started))
+    with time_machine.travel(datetime.datetime(2026, 3, 2, 12, 0, 4, tzinfo=datetime.UTC)):
+        in_time = client.post(ASK, payload(category, body=BODY + " Second.", started=started))
+    assert sent_question(too_fast).status == Question.Status.SPAM
+    assert "after the form was drawn" in sent_question(too_fast).spam_reason
+    assert sent_question(in_time).status == Question.Status.NEW
+
+
+@pytest.mark.parametrize("started", ["", "forged", started_token(at="soon")])
+def test_a_missing_or_forged_timestamp_is_stored_as_spam(client, category, started):
+    question = sent_question(client.post(ASK, payload(category, started=started)))
+    assert question.status == Question.Status.SPAM
+
+
+@pytest.mark.django_db(transaction=True)
+def test_spam_gets_no_email(client, category):
+    client.post(ASK, payload(category, website="filled"))
+    assert mail.outbox == []
+
+
+# -- floods: the rate limit ----------------------------------------------------------------
+
+
+def test_the_sixth_send_in_an_hour_gets_429_saying_when(client, category, settings):
+    settings.ASK_RATE_LIMIT_PER_HOUR = 5
+    with time_machine.travel(datetime.datetime(2026, 3, 2, 12, 10, tzinfo=datetime.UTC)):
+        for n in range(5):
+            assert client.post(ASK, payload(category, body=f"{BODY} {n}")).status_code == 302
+        response = client.post(ASK, payload(category, body=f"{BODY} 6"))
+    assert response.status_code == 429
+    assert 2900 < int(response["Retry-After"]) <= 3000
+    assert "You can send another" in response.text
+    assert "about 50 minutes" in response.text
+    assert Question.objects.count() == 5
+    with time_machine.travel(datetime.datetime(2026, 3, 2, 13, 1, tzinfo=datetime.UTC)):
+        assert client.post(ASK, payload(category, body=f"{BODY} 7")).status_code == 302
+
+
+def test_spam_and_duplicates_count_towards_the_limit(client, category, settings):
+    settings.ASK_RATE_LIMIT_PER_HOUR = 3
+    client.post(ASK, payload(category))
+    client.post(ASK, payload(category))  # duplicate
+    client.post(ASK, payload(category, body=BODY + " bot", website="x"))  # spam
+    assert client.post(ASK, payload(category, body=BODY + " new")).status_code == 429
+
+
+def test_form_errors_have_their_own_limit(client, category, settings):
+    settings.ASK_ERROR_RATE_LIMIT_PER_HOUR = 3
+    for _n in range(3):
+        assert client.post(ASK, payload(category, consent="")).status_code == 200
+    assert client.post(ASK, payload(category, consent="")).status_code == 429
+    assert client.post(ASK, payload(category)).status_code == 429
+
+
+def test_the_limit_is_per_address(client, category, settings):
+    settings.ASK_RATE_LIMIT_PER_HOUR = 1
+    assert client.post(ASK, payload(category), REMOTE_ADDR="10.0.0.1").status_code == 302
+    other = payload(category, body=BODY + " other")
+    assert client.post(ASK, other, REMOTE_ADDR="10.0.0.1").status_code == 429
+    assert client.post(ASK, other, REMOTE_ADDR="10.0.0.2").status_code == 302
+
+
+def test_forwarded_for_is_ignored_unless_a_proxy_header_is_trusted(rf, settings):
+    request = rf.get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR="1.1.1.1, 2.2.2.2")
+    assert client_address(request) == "10.0.0.9"
+    settings.TRUSTED_PROXY_HEADER = "HTTP_X_FORWARDED_FOR"
+    assert client_address(request) == "2.2.2.2"
+
+
+def test_the_raw_address_is_never_stored(client, category):
+    question = sent_question(client.post(ASK, payload(category), REMOTE_ADDR="203.0.113.7"))
+    assert question.sender_hash == sender_hash("203.0.113.7")
+    assert "203.0.113.7" not in question.sender_hash
+    assert len(question.sender_hash) == 64
+
+
+# -- duplicates ----------------------------------------------------------------------------
+
+
+def test_same_text_from_the_same_email_is_kept_once(client, category):
+    first = sent_question(client.post(ASK, payload(category), REMOTE_ADDR="10.0.0.1"))
+    again = client.post(
+        ASK,
+        payload(category, body="  " + BODY.upper().replace(" ", "\n  ")),
+        REMOTE_ADDR="10.0.0.2",
+    )
+    assert sent_question(again) == first
+    assert Question.objects.count() == 1
+
+
+def test_same_text_from_the_same_address_without_email_is_kept_once(client, category):
+    first = sent_question(client.post(ASK, payload(category, email="")))
+    assert sent_question(client.post(ASK, payload(category, email=""))) == first
+
+
+def test_same_text_after_a_day_or_from_someone_else_is_a_new_question(client, category):
+    with time_machine.travel(datetime.datetime(2026, 3, 2, 12, 0, tzinfo=datetime.UTC)):
+        first = sent_question(client.post(ASK, payload(category), REMOTE_ADDR="10.0.0.1"))
+        other = client.post(
+            ASK, payload(category, email="someone@else.example"), REMOTE_ADDR="10.0.0.2"
+        )
+        assert sent_question(other) != first
+    with time_machine.travel(datetime.datetime(2026, 3, 3, 12, 1, tzinfo=datetime.UTC)):
+        assert sent_question(client.post(ASK, payload(category), REMOTE_ADDR="10.0.0.1")) != first
+    assert Question.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_duplicate_sends_no_second_confirmation(client, category):
+    client.post(ASK, payload(category))
+    client.post(ASK, payload(category))
+    assert len(mail.outbox) == 1
+
+
+# -- emails --------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_confirmation_email_has_the_status_link_and_how_to_delete(client, category):
+    question = sent_question(client.post(ASK, payload(category, body=BODY + " Tom's & co")))
+    (message,) = mail.outbox
+    assert message.to == ["dana@reader.example"]
+    assert "http://127.0.0.1:8000" + question.get_status_url() in message.body
+    assert "Delete my question" in message.body
+    assert "Tom's & co" in message.body
+    assert Dispatch.objects.get(key=f"question-received:{question.pk}").sent_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_email_without_an_address(client, category):
+    client.post(ASK, payload(category, email=""))
+    assert mail.outbox == []
+
+
+# -- the status link -----------------------------------------------------------------------
+
+
+def test_token_is_long_url_safe_and_not_the_id(category):
+    questions = QuestionFactory.create_batch(3, category=category)
+    for question in questions:
+        assert len(question.token) >= 22  # 128 bits in base64
+        assert re.fullmatch(r"[A-Za-z0-9_-]+", question.token)
+        assert str(question.pk) != question.token
+    assert len({q.token for q in questions}) == 3
+
+
+def test_a_wrong_token_gives_404(client, category):
+    question = QuestionFactory(category=category)
+    assert client.get(f"/questions/{question.token[:-1]}x/").status_code == 404
+    assert client.get(f"/questions/{question.pk}/").status_code == 404
+    assert client.get(f"/questions/{question.token[:-1]}x/delete/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [
+        (Question.Status.NEW, "Received"),
+        (Question.Status.SPAM, "Received"),
+        (Question.Status.SHORTLISTED, "Being considered"),
+        (Question.Status.DECLINED, "Not picked this time"),
+    ],
+)
+def test_status_page_speaks_the_readers_words(client, category, status, words):
+    question = QuestionFactory(category=category, status=status)
+    response = client.get(question.get_status_url())
+    assert response.status_code == 200
+    assert words in response.text
+    assert question.body in response.text
+    assert "Delete my question" in response.text
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_status_page_of_a_picked_question_names_the_week(client):
+    column = ColumnFactory(week=datetime.date(2026, 3, 9))
+    response = client.get(column.question.get_status_url())
+    assert "Picked for the week of March 9" in response.text
+    assert column.get_absolute_url() not in response.text
+
+
+def test_status_page_of_a_published_question_links_the_column(client, django_assert_num_queries):
+    column = ColumnFactory(published=True)
+    Publication.current()
+    with django_assert_num_queries(3):  # question, published column, publication
+        response = client.get(column.question.get_status_url())
+    assert "Published" in response.text
+    assert f'href="{column.get_absolute_url()}"' in response.text
+
+
+# -- erasure -------------------------------------------------------------------------------
+
+
+def test_delete_my_question_erases_it_and_takes_it_out_of_the_queue(client, category):
+    question = sent_question(client.post(ASK, payload(category)))
+    confirm = client.get(reverse("qa:question_delete", kwargs={"token": question.token}))
+    assert "This cannot be undone" in confirm.text
+    response = client.post(reverse("qa:question_delete", kwargs={"token": question.token}))
+    assert response["Location"] == question.get_status_url()
+    question.refresh_from_db()
+    assert (question.body, question.name, question.email, question.sender_hash) == ("", "", "", "")
+    assert question.status == Question.Status.WITHDRAWN
+    assert not Question.objects.in_queue().exists()
+    page = client.get(question.get_status_url())
+    assert "You deleted your question" in page.text
+    assert "Delete my question" not in page.text
+    # A second press changes nothing and says so.
+    assert (
+        client.post(reverse("qa:question_delete", kwargs={"token": question.token})).status_code
+        == 302
+    )
+
+
+def test_deleting_a_picked_question_keeps_its_text_for_the_column(client):
+    column = ColumnFactory(published=True)
+    question = column.question
+    client.post(reverse("qa:question_delete", kwargs={"token": question.token}))
+    question.refresh_from_db()
+    assert (question.name, question.email) == ("", "")
+    assert question.body and question.status == Question.Status.PICKED
+    assert client.get(column.get_absolute_url()).status_code == 200
+
+
+# -- privacy -------------------------------------------------------------------------------
+
+READER_NAME = "Zebulon Secretname"
+READER_EMAIL = "zebulon.secret@reader.example"
+
+
+def test_private_fields_never_appear_on_public_or_expert_pages(client, expert_a):
+    question = QuestionFactory(name=READER_NAME, email=READER_EMAIL, signature="Z", status="picked")
+    column = ColumnFactory(question=question, category=question.category, published=True)
+    AnswerFactory(column=column, expert=expert_a.expert, status="draft")
+    pages = [
+        "/",
+        ASK,
+        column.get_absolute_url(),
+        column.category.get_absolute_url(),
+        expert_a.expert.get_absolute_url(),
+        question.get_status_url(),
+        reverse("qa:question_sent", kwargs={"token": question.token}),
+        reverse("qa:question_delete", kwargs={"token": question.token}),
+        reverse("qa:ask_similar") + "?q=" + column.title,
+    ]
+    for url in pages:
+        text = client.get(url).text
+        assert READER_NAME not in text and READER_EMAIL not in text, url
+    client.force_login(expert_a)
+    answer = column.answers.get()
+    for url in [
+        "/admin/",
+        reverse("admin:qa_answer_changelist"),
+        reverse("admin:qa_answer_change", args=[answer.pk]),
+        reverse("admin:qa_question_changelist"),
+        reverse("admin:qa_question_change", args=[question.pk]),
+        reverse("admin:autocomplete") + "?app_label=qa&model_name=column&field_name=question",
+    ]:
+        text = client.get(url, follow=True).text
+        assert READER_NAME not in text and READER_EMAIL not in text, url
+
+
+# -- query counts --------------------------------------------------------------------------
+
+
+def test_ask_query_counts_do_not_grow_with_categories_or_questions(
+    client, django_assert_num_queries
+):
+    def measure():
+        category = CategoryFactory()
+        with django_assert_num_queries(2) as get_queries:  # categories, publication
+            client.get(ASK)
+        body = f"{BODY} {Question.objects.count()}"
+        # category; then in a savepoint: duplicate lookup, insert, history entry
+        with django_assert_num_queries(6) as post_queries:
+            client.post(ASK, payload(category, body=body))
+        return len(get_queries), len(post_queries)
+
+    Publication.current()
+    small = measure()
+    CategoryFactory.create_batch(20)
+    QuestionFactory.create_batch(20)
+    assert measure() == small
