@@ -10,7 +10,9 @@ from qa.models import Dispatch
 def test_template(settings, tmp_path):
     (tmp_path / "emails").mkdir()
     (tmp_path / "emails" / "hello.txt").write_text("Hello {{ name }}.")
-    settings.TEMPLATES[0]["DIRS"] = [tmp_path, *settings.TEMPLATES[0]["DIRS"]]
+    # Assigned, not mutated in place, so the cached template engines are rebuilt.
+    engine = settings.TEMPLATES[0]
+    settings.TEMPLATES = [{**engine, "DIRS": [tmp_path, *engine["DIRS"]]}]
 
 
 def enqueue(key="greeting:1"):
