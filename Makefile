@@ -28,13 +28,17 @@ CHROMIUM := /usr/bin/chromium
 AXE := node_modules/axe-core/axe.min.js
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install run test e2e lint format migrate demo check
+.PHONY: help install run test e2e lint format migrate demo check prod-check serve-prod worker bench
 
 help:
 	@echo "make run     set everything up, load the demo, serve http://$(HOST):$(PORT)"
 	@echo "make test    set everything up and run the test suite"
 	@echo "make e2e     install Chromium and axe-core if missing, run the browser tests"
 	@echo "make lint    ruff check and format check;  make format  to fix"
+	@echo "make prod-check   check --deploy with production settings (zero warnings)"
+	@echo "make serve-prod   collectstatic, migrate, gunicorn (needs DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS)"
+	@echo "make worker       the task worker: periodic jobs and emails"
+	@echo "make bench        load-test the production server (BENCH_DB=sqlite for SQLite)"
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@set -e; PYTHON=$$($(find_python)); \
@@ -84,3 +88,26 @@ format: install
 check: install
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# The environment a production process has, with a throwaway secret: the deploy checks must be
+# clean there, warnings included.
+PROD_CHECK_ENV := DJANGO_DEBUG=0 \
+	DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	DJANGO_ALLOWED_HOSTS=panel.example.com \
+	EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend
+
+prod-check: install
+	@$(PROD_CHECK_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Production mode on this machine: DJANGO_DEBUG=0 and the variables README.md lists.
+serve-prod: install
+	DJANGO_DEBUG=0 $(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	DJANGO_DEBUG=0 $(BIN)/python manage.py migrate --no-input
+	DJANGO_DEBUG=0 $(BIN)/gunicorn -c gunicorn.conf.py panel.wsgi
+
+worker: install
+	$(BIN)/python manage.py periodic_start
+	$(BIN)/python manage.py db_worker --no-reload
+
+bench: install
+	$(BIN)/python bench/run.py

@@ -140,11 +140,28 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Development runs tasks inline; production hands them to `manage.py db_worker`.
 TASKS = {
     "default": {
-        "BACKEND": env("TASK_BACKEND", "django.tasks.backends.immediate.ImmediateBackend"),
+        "BACKEND": env(
+            "TASK_BACKEND",
+            "django.tasks.backends.immediate.ImmediateBackend"
+            if DEBUG
+            else "django_tasks_db.DatabaseBackend",
+        ),
     }
 }
+
+# Work the worker repeats every minute (`qa.periodic.tick`), or cron through
+# `manage.py run_periodic`. Name -> dotted path of a function taking no arguments.
+PERIODIC_JOBS = {
+    "columns_publish_due": "qa.services.columns_publish_due",
+    "reminders_send": "qa.services.reminders_send",
+    "columns_review_due": "qa.services.columns_review_due",
+    "task_results_prune": "qa.periodic.task_results_prune",
+}
+PERIODIC_INTERVAL_SECONDS = int(env("PERIODIC_INTERVAL_SECONDS", "60"))
+TASK_RESULTS_KEEP_DAYS = int(env("TASK_RESULTS_KEEP_DAYS", "14"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -172,6 +189,53 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Hashed file names never change, so WhiteNoise lets browsers and CDNs keep them for a year.
+WHITENOISE_MAX_AGE = 60 * 60 * 24 * 365 if not DEBUG else 0
+
+# Several web nodes cannot share a local media folder: MEDIA_STORAGE=s3 puts uploads in a bucket.
+MEDIA_STORAGE = env("MEDIA_STORAGE", "filesystem")
+MEDIA_ORIGIN = None
+if MEDIA_STORAGE == "s3":
+    try:
+        import storages.backends.s3  # noqa: F401
+    except ImportError as error:
+        raise ImproperlyConfigured(
+            "MEDIA_STORAGE=s3 needs django-storages and boto3, which are not installed. "
+            "Install the optional extra: `uv sync --extra s3`."
+        ) from error
+    bucket = env("AWS_STORAGE_BUCKET_NAME")
+    if not bucket:
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME (the bucket).")
+    region = env("AWS_S3_REGION_NAME")
+    custom_domain = env("AWS_S3_CUSTOM_DOMAIN")
+    endpoint_url = env("AWS_S3_ENDPOINT_URL")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "region_name": region,
+            "endpoint_url": endpoint_url,
+            "custom_domain": custom_domain,
+            "location": env("AWS_LOCATION", ""),
+            # Headshots and answer images are public: plain URLs a CDN can cache.
+            "querystring_auth": False,
+            "default_acl": None,
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "public, max-age=31536000"},
+        },
+    }
+    # Credentials come from boto3's own environment (AWS_ACCESS_KEY_ID, an instance role, ...).
+    if custom_domain:
+        MEDIA_ORIGIN = f"https://{custom_domain}"
+    elif endpoint_url:
+        MEDIA_ORIGIN = endpoint_url.rstrip("/")
+    else:
+        MEDIA_ORIGIN = f"https://{bucket}.s3.{region + '.' if region else ''}amazonaws.com"
+    MEDIA_URL = f"{MEDIA_ORIGIN}/"
+elif MEDIA_STORAGE != "filesystem":
+    raise ImproperlyConfigured(
+        f"MEDIA_STORAGE must be 'filesystem' or 's3', not {MEDIA_STORAGE!r}."
+    )
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 MAILERS = {"default": {"BACKEND": EMAIL_BACKEND}}
@@ -214,7 +278,7 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.NONCE],
-    "img-src": [CSP.SELF, "data:"],
+    "img-src": [CSP.SELF, "data:", *([MEDIA_ORIGIN] if MEDIA_ORIGIN else [])],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
@@ -234,10 +298,20 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# One stream, stdout, for whatever runs the processes (systemd, a container runtime) to collect.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "line",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -156,6 +156,8 @@ class Question(TimeStamped):
         verbose_name_plural = _("questions")
         indexes = [
             models.Index(fields=["status", "-created_at"], name="qa_question_queue_idx"),
+            # The admin's unfiltered queue, newest first (docs/performance.md).
+            models.Index(fields=["-created_at", "-id"], name="qa_question_created_idx"),
             models.Index(fields=["fingerprint", "created_at"], name="qa_question_fingerprint_idx"),
             models.Index(fields=["category", "status"], name="qa_question_category_idx"),
         ]

@@ -1,0 +1,408 @@
+"""
+`make bench`: the production server under load, page by page, against its own /healthz.
+
+1. builds a production environment (DJANGO_DEBUG=0) over PostgreSQL (database bench6 unless
+   BENCH_DATABASE_URL says otherwise) or SQLite with BENCH_DB=sqlite, and Redis;
+2. runs prepare.py in it: the data once (generate_data, cached), an editor's session, and each
+   page's SQL query count with the test client;
+3. starts gunicorn (gunicorn.conf.py) on 127.0.0.1:BENCH_PORT, drives each row with wrk for
+   BENCH_DURATION seconds after a one-second warm-up, then 20,000 more requests to see whether
+   a worker's memory grows;
+4. prints the table and writes it to bench/results.md; stops gunicorn whatever happens.
+
+A page that answers 404 is reported as "not served", without figures.
+"""
+
+import datetime
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from askform import form_fields  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / "data"
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+
+PORT = int(os.environ.get("BENCH_PORT", "8016"))
+DURATION = int(os.environ.get("BENCH_DURATION", "10"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
+THREADS = 2
+WORKERS = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# gthread workers: a sync worker blocks on an idle keep-alive connection until it is killed.
+WEB_THREADS = int(os.environ.get("GUNICORN_THREADS", "4"))
+MEMORY_REQUESTS = int(os.environ.get("BENCH_MEMORY_REQUESTS", "20000"))
+BASE = f"http://127.0.0.1:{PORT}"
+
+ROWS = [
+    ("healthz", "/healthz"),
+    ("static", "a static file"),
+    ("home", "home"),
+    ("column_uncached", "a column, uncached (2,000 columns in turn)"),
+    ("column_cached", "a column, cached (one URL)"),
+    ("expert", "an expert's profile"),
+    ("archive_last", "the archive's last page"),
+    ("search", "search"),
+    ("ask", "POST /ask/"),
+    ("admin_questions", "admin question list (editor)"),
+]
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def environment():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GUNICORN_"))}
+    DATA.mkdir(parents=True, exist_ok=True)
+    if os.environ.get("BENCH_DB", "postgres") == "sqlite":
+        database = f"sqlite:///{DATA / 'bench.sqlite3'}"
+    else:
+        database = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench6")
+    env.update(
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DATABASE_URL=database,
+        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"),
+        MEDIA_ROOT=str(DATA / "media"),
+        STATIC_ROOT=str(DATA / "staticfiles"),
+        LOG_LEVEL="WARNING",
+        # The accept path of the reader's form, not its rate limit, is what the row measures.
+        ASK_MIN_SECONDS="0",
+        ASK_RATE_LIMIT_PER_HOUR="100000000",
+        ASK_ERROR_RATE_LIMIT_PER_HOUR="100000000",
+        GUNICORN_BIND=f"127.0.0.1:{PORT}",
+        WEB_CONCURRENCY=str(WORKERS),
+        GUNICORN_THREADS=str(WEB_THREADS),
+        GUNICORN_ACCESS_LOG="",
+        # Recycling would reset the memory being watched.
+        GUNICORN_MAX_REQUESTS="0",
+    )
+    if database.startswith("postgres"):
+        name = urllib.parse.urlparse(database).path.lstrip("/")
+        subprocess.run(
+            ["createdb", "-h", "127.0.0.1", "-U", "postgres", name],
+            capture_output=True,
+            check=False,
+        )
+    return env
+
+
+def wrk_ensure():
+    if shutil.which("wrk"):
+        return
+    log("wrk is missing: installing Debian's package")
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run([*sudo, "apt-get", "install", "-y", "wrk"], check=True)
+
+
+def request(path, method="GET", body=None, headers=None):
+    """(status, headers, text) from the running server, redirects not followed."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    req = urllib.request.Request(
+        BASE + path,
+        data=body.encode() if body else None,
+        method=method,
+        headers={"X-Forwarded-Proto": "https", **(headers or {})},
+    )
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(req, timeout=30) as response:
+            return response.status, response.headers, response.read().decode(errors="replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode(errors="replace")
+
+
+def server_start(env):
+    log_file = open(DATA / "gunicorn.log", "w")  # noqa: SIM115
+    server = subprocess.Popen(
+        [GUNICORN, "-c", "gunicorn.conf.py", "panel.wsgi"],
+        cwd=ROOT,
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited; see {DATA / 'gunicorn.log'}")
+        try:
+            if request("/healthz")[0] == 200:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit("gunicorn did not answer /healthz within 60 seconds")
+
+
+def server_stop(server):
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def worker_pids(server):
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    return sorted(int(pid) for pid in children)
+
+
+def rss_mb(pid):
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
+
+
+LUA = """
+local paths = {%(paths)s}
+local method = "%(method)s"
+local body = %(body)s
+local headers = {%(headers)s}
+local counter = 0
+
+function init(args)
+  math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+  counter = math.random(#paths)
+end
+
+function request()
+  counter = counter + 1
+  return wrk.format(method, paths[(counter %% #paths) + 1], headers, body)
+end
+
+function done(summary, latency, requests)
+  local socket = summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.timeout
+  io.write(string.format(
+    "BENCH requests=%%d duration=%%d status_errors=%%d socket_errors=%%d"
+      .. " p50=%%d p95=%%d p99=%%d\\n",
+    summary.requests, summary.duration, summary.errors.status, socket,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+
+def lua_string(text):
+    return "nil" if text is None else json.dumps(text)
+
+
+def wrk(paths, *, duration, method="GET", body=None, headers=None):
+    """One wrk run; returns requests/s, latency percentiles in ms and the error counts."""
+    headers = {"X-Forwarded-Proto": "https", **(headers or {})}
+    script = LUA % {
+        "paths": ", ".join(lua_string(path) for path in paths),
+        "method": method,
+        "body": lua_string(body),
+        "headers": ", ".join(f"[{lua_string(k)}] = {lua_string(v)}" for k, v in headers.items()),
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", dir=DATA, delete=False) as file:
+        file.write(script)
+    try:
+        result = subprocess.run(
+            [
+                "wrk",
+                f"-t{THREADS}",
+                f"-c{CONNECTIONS}",
+                f"-d{duration}s",
+                "--timeout",
+                "10s",
+                "-s",
+                file.name,
+                BASE,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=duration + 60,
+            check=True,
+        )
+    finally:
+        os.unlink(file.name)
+    line = re.search(r"^BENCH (.*)$", result.stdout, re.MULTILINE).group(1)
+    figures = {key: int(value) for key, value in (pair.split("=") for pair in line.split())}
+    return {
+        "requests": figures["requests"],
+        "rps": figures["requests"] / (figures["duration"] / 1e6),
+        "p50": figures["p50"] / 1000,
+        "p95": figures["p95"] / 1000,
+        "p99": figures["p99"] / 1000,
+        "errors": figures["status_errors"] + figures["socket_errors"],
+    }
+
+
+def wrk_until(paths, count, *, deadline):
+    """wrk in five-second rounds until ``count`` requests are answered or ``deadline`` passes."""
+    done, seconds, p99 = 0, 0.0, 0.0
+    stop = time.monotonic() + deadline
+    while done < count and time.monotonic() < stop:
+        run = wrk(paths, duration=5)
+        done += run["requests"]
+        seconds += run["requests"] / run["rps"] if run["rps"] else 5
+        p99 = max(p99, run["p99"])
+    return {"requests": done, "rps": done / seconds if seconds else 0, "p99": p99}
+
+
+def ask_request():
+    """A POST the form accepts: its CSRF cookie and hidden fields, fetched from the server."""
+    status, headers, html = request("/ask/")
+    if status != 200:
+        return status, None
+    cookies = "; ".join(
+        value.split(";", 1)[0] for key, value in headers.items() if key.lower() == "set-cookie"
+    )
+    body = urllib.parse.urlencode(form_fields(html))
+    return status, {
+        "method": "POST",
+        "body": body,
+        "headers": {
+            "Cookie": cookies,
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": f"https://127.0.0.1:{PORT}",
+            "Referer": f"https://127.0.0.1:{PORT}/ask/",
+        },
+    }
+
+
+def row_measure(name, prepared):
+    paths = [prepared["paths"][name]]
+    options = {}
+    if name == "column_uncached":
+        paths = prepared["columns"]
+    if name == "admin_questions":
+        options["headers"] = {"Cookie": f"sessionid={prepared['session']}"}
+    if name == "ask":
+        status, options = ask_request()
+        if options is None:
+            return {"status": status}
+        status = request(paths[0], **options)[0]
+    else:
+        status = request(paths[0], headers=options.get("headers"))[0]
+    if status == 404:
+        return {"status": status}
+    wrk(paths, duration=1, **options)
+    return {"status": status, **wrk(paths, duration=DURATION, **options)}
+
+
+def table(results, prepared, healthz_rps):
+    lines = [
+        "| page | status | req/s | p50 ms | p95 ms | p99 ms | SQL queries | × /healthz | errors |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, label in ROWS:
+        figures = results[name]
+        queries = prepared["rows"].get(name, {}).get("queries")
+        if "rps" not in figures:
+            lines.append(f"| {label} | {figures['status']} | not served | | | | | | |")
+            continue
+        if not figures["requests"]:
+            lines.append(
+                f"| {label} | {figures['status']} | no response within {DURATION}s "
+                f"| | | | {queries} | | {figures['errors']} |"
+            )
+            continue
+        lines.append(
+            f"| {label} | {figures['status']} | {figures['rps']:.0f} | {figures['p50']:.1f} "
+            f"| {figures['p95']:.1f} | {figures['p99']:.1f} "
+            f"| {'–' if queries is None else queries} "
+            f"| {figures['rps'] / healthz_rps:.2f} | {figures['errors']} |"
+        )
+    return "\n".join(lines)
+
+
+def main():
+    started = time.monotonic()
+    wrk_ensure()
+    env = environment()
+    database = "SQLite" if env["DATABASE_URL"].startswith("sqlite") else "PostgreSQL"
+    log(f"database: {database}; collecting static files")
+    subprocess.run(
+        [PYTHON, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    output = subprocess.run(
+        [PYTHON, "bench/prepare.py"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    ).stdout
+    # The logs share stdout (404s are logged as warnings); the answer is the last line.
+    prepared = json.loads(output.strip().splitlines()[-1])
+    server = server_start(env)
+    try:
+        boot_rss = {pid: rss_mb(pid) for pid in worker_pids(server)}
+        results = {}
+        for name, label in ROWS:
+            log(f"row: {label}")
+            results[name] = row_measure(name, prepared)
+        mix = [prepared["paths"]["home"], prepared["paths"]["expert"], *prepared["columns"][:200]]
+        pids = worker_pids(server)
+        before = {pid: rss_mb(pid) for pid in pids}
+        log(f"memory: {MEMORY_REQUESTS} requests over home, an expert and 200 columns")
+        memory_run = wrk_until(mix, MEMORY_REQUESTS, deadline=300)
+        after = {pid: rss_mb(pid) for pid in worker_pids(server)}
+    finally:
+        server_stop(server)
+
+    healthz_rps = results["healthz"]["rps"]
+    body = table(results, prepared, healthz_rps)
+    memory = "\n".join(
+        f"- worker {pid}: {boot_rss.get(pid, 0):.1f} MB at boot, {before[pid]:.1f} MB before, "
+        + (
+            f"{after[pid]:.1f} MB after ({(after[pid] / before[pid] - 1) * 100:+.1f}%)"
+            if pid in after
+            else "replaced during the run (killed by the timeout; see bench/data/gunicorn.log)"
+        )
+        for pid in pids
+    )
+    note = os.environ.get("BENCH_NOTE", "")
+    note = f"{note}\n\n" if note else ""
+    date = f"{datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}"
+    report = f"""# Benchmark
+
+{note}- date: {date}
+- machine: {os.cpu_count()} cores; gunicorn {WORKERS} workers \
+× {WEB_THREADS} threads; wrk {THREADS} threads, \
+{CONNECTIONS} connections, {DURATION}s per row after a 1s warm-up
+- database: {database}, {prepared["published_columns"]} published columns, \
+{prepared["questions"]} questions; cache: Redis
+- SQL queries: counted per request with Django's test client, outside the server
+- errors: responses of 400 and above, and socket errors, during the row
+
+{body}
+
+Memory of each web worker over {memory_run["requests"]} requests \
+({memory_run["rps"]:.0f} req/s, worst p99 {memory_run["p99"]:.1f} ms):
+
+{memory}
+"""
+    print(report)
+    (ROOT / "bench" / "results.md").write_text(report)
+    log(f"bench: {time.monotonic() - started:.0f}s; written to bench/results.md")
+
+
+if __name__ == "__main__":
+    main()
