@@ -125,13 +125,13 @@ COLLECTING_QUESTION = QUESTIONS[2][4]
 
 
 def _demo_column(editor):
-    """This week's column, collecting answers from debra and don, due in four days."""
+    """Next week's column, collecting answers from debra and don, due in four days."""
     question = Question.objects.get(body=COLLECTING_QUESTION)
     if Column.objects.filter(question=question).exists():
         return
     column = column_pick(
         question=question,
-        week=week_next_free(after=timezone.localdate()),
+        week=week_next_free(),
         title="How Do I Explain A Two-Year Gap In An Interview?",
         by=editor,
     )

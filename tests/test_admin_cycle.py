@@ -52,14 +52,14 @@ def test_the_week_by_hand_with_the_demo_accounts():
         page = editor.post(
             changelist, {"action": "pick_for_week", "_selected_action": [question.pk]}
         )
-        assert "Pick for the week of" in page.text and 'value="2026-03-09"' in page.text
+        assert "Pick for the week of" in page.text and 'value="2026-03-16"' in page.text
         response = editor.post(
             changelist,
             {
                 "action": "pick_for_week",
                 "_selected_action": [question.pk],
                 "apply": "1",
-                "week": "2026-03-09",
+                "week": "2026-03-16",
                 "title": "How Do I Explain A Career Change?",
             },
         )
@@ -124,12 +124,12 @@ def test_the_week_by_hand_with_the_demo_accounts():
         assert "Own The Change" in preview.text and "Preview" in preview.text
         schedule = reverse("admin:qa_column_schedule", args=[column.pk])
         assert "America/New_York" in editor.get(schedule).text
-        editor.post(schedule, {"publish_at": "2026-03-09T07:00", "_schedule": "1"})
+        editor.post(schedule, {"publish_at": "2026-03-16T07:00", "_schedule": "1"})
         column.refresh_from_db()
         assert column.status == Column.Status.SCHEDULED
 
         # 4. publish_due publishes once its time has come.
-        clock.move_to(datetime.datetime(2026, 3, 9, 7, 1, tzinfo=NY))
+        clock.move_to(datetime.datetime(2026, 3, 16, 7, 1, tzinfo=NY))
         call_command("publish_due")
         column.refresh_from_db()
         assert column.status == Column.Status.PUBLISHED
