@@ -233,6 +233,14 @@ class ColumnQuerySet(models.QuerySet):
         """The one door into public columns: published, and its time has come."""
         return self.filter(status=Column.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    def with_answer_counts(self):
+        """Annotate ``invited_count`` and ``answered_count`` (submitted, approved or not used)."""
+        answered = [Answer.Status.SUBMITTED, Answer.Status.APPROVED, Answer.Status.REJECTED]
+        return self.annotate(
+            invited_count=models.Count("answers"),
+            answered_count=models.Count("answers", filter=Q(answers__status__in=answered)),
+        )
+
 
 class ColumnStatus(models.TextChoices):
     DRAFT = "draft", _("draft")

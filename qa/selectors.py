@@ -145,20 +145,7 @@ def calendar_weeks(*, today, before=4, after=8):
     this_week = today - datetime.timedelta(days=today.weekday())
     weeks = [this_week + datetime.timedelta(weeks=n) for n in range(-before, after + 1)]
     columns = {
-        column.week: column
-        for column in Column.objects.filter(week__in=weeks).annotate(
-            invited_count=Count("answers"),
-            answered_count=Count(
-                "answers",
-                filter=Q(
-                    answers__status__in=[
-                        Answer.Status.SUBMITTED,
-                        Answer.Status.APPROVED,
-                        Answer.Status.REJECTED,
-                    ]
-                ),
-            ),
-        )
+        column.week: column for column in Column.objects.filter(week__in=weeks).with_answer_counts()
     }
     return [(week, columns.get(week)) for week in weeks]
 

@@ -11,7 +11,7 @@ from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 
 from ..models import Answer, Publication
-from ..roles import expert_of, is_editor, is_expert
+from ..roles import is_editor
 from ..services import (
     EDITOR_EDITABLE_FIELDS,
     TransitionNotAllowed,
@@ -21,6 +21,7 @@ from ..services import (
     answer_submit,
 )
 from ..services.answers import ANSWERING, EXPERT_EDITABLE
+from .scoping import ExpertScopedAdmin
 
 # The expert's three buttons, by the name each posts.
 SAVE_DRAFT, SUBMIT, DECLINE = "_save_draft", "_submit", "_decline"
@@ -76,7 +77,7 @@ class ExpertAnswerForm(forms.ModelForm):
 
 
 @admin.register(Answer)
-class AnswerAdmin(admin.ModelAdmin):
+class AnswerAdmin(ExpertScopedAdmin):
     """
     Editors see every answer and edit its text (recorded in the history). An expert sees only
     their own, never the reader's name or email, and changes its status only with the page's
@@ -90,40 +91,14 @@ class AnswerAdmin(admin.ModelAdmin):
     # -- scope ---------------------------------------------------------------------------
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("column__question", "expert")
-        if is_editor(request.user):
-            return queryset
-        expert = expert_of(request.user)
-        if expert is None or not is_expert(request.user):
-            return queryset.none()
-        return queryset.filter(expert=expert)
-
-    def _owns(self, request, obj):
-        return obj is None or (
-            is_expert(request.user) and obj.expert_id == expert_of(request.user).pk
-        )
-
-    def has_module_permission(self, request):
-        return (
-            is_editor(request.user) or is_expert(request.user)
-        ) and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        if is_editor(request.user):
-            return super().has_view_permission(request, obj)
-        return (
-            self._owns(request, obj)
-            and is_expert(request.user)
-            and super().has_view_permission(request, obj)
-        )
+        return super().get_queryset(request).select_related("column__question", "expert")
 
     def has_change_permission(self, request, obj=None):
-        if is_editor(request.user):
-            return super().has_change_permission(request, obj)
-        if not (is_expert(request.user) and self._owns(request, obj)):
-            return False
-        if obj is not None and (
-            obj.status not in EXPERT_EDITABLE or obj.column.status not in ANSWERING
+        # Once approved, or once its column stops collecting, an answer is the editor's.
+        if (
+            obj is not None
+            and not is_editor(request.user)
+            and (obj.status not in EXPERT_EDITABLE or obj.column.status not in ANSWERING)
         ):
             return False
         return super().has_change_permission(request, obj)
@@ -131,9 +106,6 @@ class AnswerAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # Answers begin as invitations, made by the invitation service.
         return False
-
-    def has_delete_permission(self, request, obj=None):
-        return is_editor(request.user) and super().has_delete_permission(request, obj)
 
     # -- what each role sees -------------------------------------------------------------
 

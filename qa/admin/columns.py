@@ -9,7 +9,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -117,23 +116,7 @@ class ColumnAdmin(EditorOnlyAdmin):
     ]
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                invited_count=Count("answers"),
-                answered_count=Count(
-                    "answers",
-                    filter=Q(
-                        answers__status__in=[
-                            Answer.Status.SUBMITTED,
-                            Answer.Status.APPROVED,
-                            Answer.Status.REJECTED,
-                        ]
-                    ),
-                ),
-            )
-        )
+        return super().get_queryset(request).with_answer_counts()
 
     def has_add_permission(self, request):
         # A column begins with a pick from the question queue.
