@@ -11,7 +11,7 @@ import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -45,13 +45,8 @@ def week_next_free(*, after=None):
 
 
 def question_status_url(question):
-    """The reader's private status link, once the readers' pages provide it."""
-    if hasattr(question, "get_status_url"):
-        return absolute_url(question.get_status_url())
-    try:
-        return absolute_url(reverse("qa:question_status", kwargs={"token": question.token}))
-    except NoReverseMatch:
-        return ""
+    """The reader's private status link, which every email to the reader carries."""
+    return absolute_url(question.get_status_url())
 
 
 def _unique_slug(title, week):
