@@ -2,10 +2,19 @@
 Per-sender limits on reader questions, counted in the cache so that every web process shares
 them (Redis in production).
 
+The hour slides: a sender's events are counted in one-minute buckets, and a check sums every
+bucket that overlaps the last hour. A bucket leaves the sum only when its last second is an hour
+old, so no 60 minutes ever hold more than the limit, whatever the clock hour.
+
+If the cache fails, the limits are not enforced until it is back (a warning is logged): a
+reader's question matters more than a flood check.
+
 A sender is known only by a keyed hash of their address: neither the cache nor the database
 ever holds a raw IP.
 """
 
+import logging
+import math
 import time
 from dataclasses import dataclass
 
@@ -14,6 +23,11 @@ from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 
 WINDOW_SECONDS = 60 * 60
+BUCKET_SECONDS = 60
+# The current minute and the 60 before it: every bucket that may hold an event of the last hour.
+BUCKETS = WINDOW_SECONDS // BUCKET_SECONDS + 1
+
+logger = logging.getLogger(__name__)
 
 
 def client_address(request):
@@ -38,33 +52,57 @@ def sender_hash(address):
 
 @dataclass(frozen=True)
 class Limit:
-    """``allowed`` events per hour for one bucket (``"ask"``, ``"ask-errors"``) and sender."""
+    """``allowed`` events in any 60 minutes, for one kind of event (``"ask"``) and sender."""
 
-    bucket: str
+    name: str
     allowed: int
 
-    def _window(self, now):
-        return int(now // WINDOW_SECONDS)
+    def _key(self, sender, minute):
+        return f"ratelimit:{self.name}:{sender}:{minute}"
 
-    def _key(self, sender, now):
-        return f"ratelimit:{self.bucket}:{sender}:{self._window(now)}"
+    def _counts(self, sender, now):
+        """``{minute: events}`` for the sender's buckets that overlap the last hour."""
+        current = int(now // BUCKET_SECONDS)
+        keys = {
+            self._key(sender, minute): minute
+            for minute in range(current - BUCKETS + 1, current + 1)
+        }
+        return {keys[key]: int(count) for key, count in cache.get_many(list(keys)).items() if count}
 
     def retry_after(self, sender):
         """Seconds until ``sender`` may try again, or ``None`` while under the limit."""
         now = time.time()
-        if cache.get(self._key(sender, now), 0) < self.allowed:
+        try:
+            counts = self._counts(sender, now)
+        except Exception:
+            logger.warning("Rate limit %r not checked: the cache failed.", self.name, exc_info=True)
             return None
-        return max(1, int((self._window(now) + 1) * WINDOW_SECONDS - now))
+        remaining = sum(counts.values())
+        if remaining < self.allowed:
+            return None
+        if not counts:  # a limit of 0 allows nothing
+            return WINDOW_SECONDS
+        # The oldest buckets leave the window first; the sender may try again when enough have.
+        for minute in sorted(counts):
+            remaining -= counts[minute]
+            if remaining < self.allowed:
+                break
+        leaves_at = (minute + BUCKETS) * BUCKET_SECONDS
+        return max(1, math.ceil(leaves_at - now))
 
     def hit(self, sender):
-        """Count one event for ``sender``; returns the count in this hour."""
-        key = self._key(sender, time.time())
-        cache.add(key, 0, timeout=WINDOW_SECONDS + 60)
+        """Count one event for ``sender`` in the current minute."""
+        key = self._key(sender, int(time.time() // BUCKET_SECONDS))
+        timeout = (BUCKETS + 1) * BUCKET_SECONDS
         try:
-            return cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=WINDOW_SECONDS + 60)
-            return 1
+            if cache.add(key, 1, timeout=timeout):
+                return
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.set(key, 1, timeout=timeout)
+        except Exception:
+            logger.warning("Rate limit %r not counted: the cache failed.", self.name, exc_info=True)
 
 
 def ask_limit():

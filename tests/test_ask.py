@@ -1,6 +1,8 @@
 import datetime
 import re
 import time
+from html.parser import HTMLParser
+from operator import itemgetter
 
 import pytest
 import time_machine
@@ -109,6 +111,102 @@ def test_errors_name_the_field_and_reason_and_keep_what_was_typed(
         assert 'value="dana@reader.example"' in response.text
 
 
+class Page(HTMLParser):
+    """A page's elements in document order: tag, attributes, and the text inside."""
+
+    VOID = {"input", "meta", "link", "br", "img", "hr", "source"}
+
+    def __init__(self, html):
+        super().__init__(convert_charrefs=True)
+        self.elements, self._open = [], []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = {name: value or "" for name, value in attrs}  # <h2 autofocus>: ""
+        element = {"tag": tag, "attrs": attrs, "text": "", "at": len(self.elements)}
+        self.elements.append(element)
+        if tag not in self.VOID:
+            self._open.append(element)
+
+    def handle_endtag(self, tag):
+        for depth in range(len(self._open) - 1, -1, -1):
+            if self._open[depth]["tag"] == tag:
+                del self._open[depth:]
+                break
+
+    def handle_data(self, data):
+        for element in self._open:
+            element["text"] += data
+
+    def find(self, tag=None, **attrs):
+        return [
+            e
+            for e in self.elements
+            if tag in (None, e["tag"]) and all(e["attrs"].get(k) == v for k, v in attrs.items())
+        ]
+
+    def by_id(self, element_id):
+        (element,) = self.find(id=element_id)
+        return element
+
+
+def test_each_error_is_tied_to_its_field_for_screen_readers(client, category):
+    response = client.post(
+        ASK, payload(category, body="Too short.", email="not-an-address", consent="")
+    )
+    page = Page(response.text)
+    ids = [e["attrs"]["id"] for e in page.elements if "id" in e["attrs"]]
+    assert len(ids) == len(set(ids))
+    errors = response.context["form"].errors
+    assert sorted(errors) == ["body", "consent", "email"]
+    for name, (message,) in errors.items():
+        (control,) = page.find(name=name)
+        assert control["attrs"]["aria-invalid"] == "true", name
+        described_by = [page.by_id(i) for i in control["attrs"]["aria-describedby"].split()]
+        assert any(element["text"] == message for element in described_by), name
+    for name in ["category", "signature", "name"]:
+        (control,) = page.find(name=name)
+        assert "aria-invalid" not in control["attrs"]
+        for element_id in control["attrs"].get("aria-describedby", "").split():
+            assert page.by_id(element_id)["text"].strip()  # its help text
+    assert page.find(tag="title")[0]["text"].startswith("Error: ")
+
+
+def test_the_error_summary_comes_first_takes_the_focus_and_links_to_the_fields(client, category):
+    response = client.post(
+        ASK, payload(category, body="Too short.", email="not-an-address", consent="")
+    )
+    page = Page(response.text)
+    order = itemgetter("at")
+    (heading,) = page.find(tabindex="-1", autofocus="")
+    assert (heading["tag"], heading["text"]) == ("h2", "Please check your question")
+    summary = page.by_id(heading["attrs"]["id"].removesuffix("-title"))
+    assert summary["attrs"]["aria-labelledby"] == heading["attrs"]["id"]
+    (h1,) = page.find(tag="h1")
+    (form,) = page.find(tag="form", action=ASK)
+    (similar,) = page.find(tag="aside")
+    assert order(h1) < order(summary) < min(order(similar), order(form))
+    links = [e for e in page.elements[order(summary) : order(similar)] if e["tag"] == "a"]
+    errors = response.context["form"].errors
+    assert [link["text"] for link in links] == [errors[name][0] for name in errors]
+    for link, name in zip(links, errors, strict=True):
+        target = page.by_id(link["attrs"]["href"].removeprefix("#"))
+        assert target["attrs"]["name"] == name
+    # The focus is moved without inline script (CSP): autofocus, and the form's static script.
+    scripts = page.find(tag="script")
+    assert scripts and all(script["attrs"].get("src") for script in scripts)
+    assert not [e for e in page.elements if any(a.startswith("on") for a in e["attrs"])]
+
+
+def test_a_fresh_form_has_no_summary_and_no_invalid_field(client, category):
+    page = Page(client.get(ASK).text)
+    assert not page.find(autofocus="") and not page.find(id="form-errors")
+    assert not [e for e in page.elements if "aria-invalid" in e["attrs"]]
+    for control in page.find(name="body") + page.find(name="email"):
+        for element_id in control["attrs"]["aria-describedby"].split():
+            assert page.by_id(element_id)["text"].strip()
+
+
 def test_a_refused_send_with_a_forged_timestamp_comes_back_with_a_fresh_one(client, category):
     response = client.post(ASK, payload(category, consent="", started="forged"))
     assert response.status_code == 200
@@ -215,17 +313,23 @@ def test_spam_gets_no_email(client, category):
 
 def test_the_sixth_send_in_an_hour_gets_429_saying_when(client, category, settings):
     settings.ASK_RATE_LIMIT_PER_HOUR = 5
-    with time_machine.travel(datetime.datetime(2026, 3, 2, 12, 10, tzinfo=datetime.UTC)):
+    with time_machine.travel(
+        datetime.datetime(2026, 3, 2, 17, 10, tzinfo=datetime.UTC), tick=False
+    ):
         for n in range(5):
             assert client.post(ASK, payload(category, body=f"{BODY} {n}")).status_code == 302
         response = client.post(ASK, payload(category, body=f"{BODY} 6"))
     assert response.status_code == 429
-    assert 2900 < int(response["Retry-After"]) <= 3000
+    # The five of 17:10 leave the sliding hour when 17:10:59 is an hour old.
+    assert response["Retry-After"] == str(61 * 60)
     assert "You can send another" in response.text
-    assert "about 50 minutes" in response.text
+    assert "about 61 minutes" in response.text
+    assert '<time datetime="2026-03-02T13:11:00-05:00">1:11 PM (EST)</time>' in response.text
     assert Question.objects.count() == 5
-    with time_machine.travel(datetime.datetime(2026, 3, 2, 13, 1, tzinfo=datetime.UTC)):
-        assert client.post(ASK, payload(category, body=f"{BODY} 7")).status_code == 302
+    with time_machine.travel(datetime.datetime(2026, 3, 2, 18, 1, tzinfo=datetime.UTC)):
+        assert client.post(ASK, payload(category, body=f"{BODY} 7")).status_code == 429
+    with time_machine.travel(datetime.datetime(2026, 3, 2, 18, 11, tzinfo=datetime.UTC)):
+        assert client.post(ASK, payload(category, body=f"{BODY} 8")).status_code == 302
 
 
 def test_spam_and_duplicates_count_towards_the_limit(client, category, settings):

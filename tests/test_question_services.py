@@ -1,8 +1,13 @@
+import contextlib
+import logging
+import threading
+
 import pytest
 from django.core import mail
-from django.db import transaction
+from django.core.cache import cache
+from django.db import connection, transaction
 
-from qa.models import Dispatch, Question
+from qa.models import Dispatch, Question, body_fingerprint
 from qa.services import (
     QuestionTransitionError,
     question_decline,
@@ -12,8 +17,11 @@ from qa.services import (
     question_spam_restore,
     question_submit,
 )
+from qa.services import questions as question_services
 
 from .factories import CategoryFactory, QuestionFactory
+from .test_ratelimit import FailingCache
+from .test_services_concurrency import race
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +129,105 @@ def test_erase_forgets_the_reader_and_their_email_log():
     assert erased.transitions.filter(action="question_erase").exists()
     with pytest.raises(QuestionTransitionError, match="already deleted"):
         question_erase(question=erased)
+
+
+# -- identical sends at the same instant ----------------------------------------------------
+
+LOCK_KEY = f"question-submit:{body_fingerprint(BODY)}"
+
+
+def test_a_send_waits_while_another_process_saves_the_same_text(monkeypatch):
+    """The other process commits its question while this one waits: this one finds it."""
+    cache.add(LOCK_KEY, "another process", timeout=10)
+    theirs = []
+
+    def meanwhile(seconds):
+        if not theirs:  # the other process saves, commits, and lets go
+            theirs.append(
+                QuestionFactory(body=BODY, email="dana@reader.example", sender_hash="a" * 64)
+            )
+            cache.delete(LOCK_KEY)
+
+    monkeypatch.setattr(question_services.time, "sleep", meanwhile)
+    question, created = submit()
+    assert theirs and question == theirs[0] and not created
+    assert Question.objects.count() == 1
+
+
+def test_a_send_never_waits_for_its_own_transaction(monkeypatch):
+    """Two identical sends on one connection: its own lock does not block it."""
+    monkeypatch.setattr(question_services.time, "sleep", pytest.fail)
+    with transaction.atomic():
+        first, _created = submit()
+        again, created = submit()
+    assert again == first and not created
+
+
+def test_a_lock_never_let_go_does_not_lose_the_question(monkeypatch, caplog):
+    cache.add(LOCK_KEY, "a process that died", timeout=10)
+    waits = []
+    monkeypatch.setattr(question_services.time, "sleep", waits.append)
+    with caplog.at_level(logging.WARNING, logger="qa.services.questions"):
+        question, created = submit()
+    assert created and question.pk
+    assert len(waits) == question_services.SUBMIT_LOCK_POLLS
+    assert "without its duplicate lock: still held" in caplog.text
+
+
+def test_a_failing_cache_does_not_lose_the_question(monkeypatch, caplog):
+    monkeypatch.setattr(question_services, "cache", FailingCache())
+    with caplog.at_level(logging.WARNING, logger="qa.services.questions"):
+        question, created = submit()
+    assert created and question.pk
+    assert "without its duplicate lock" in caplog.text
+
+
+def test_the_lock_is_let_go_on_commit_and_on_rollback(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        submit()
+        assert cache.get(LOCK_KEY) is not None  # held until the question is committed
+    assert cache.get(LOCK_KEY) is None
+
+    def broken(**kwargs):
+        raise RuntimeError("history unavailable")
+
+    monkeypatch.setattr(question_services, "transition_record", broken)
+    with pytest.raises(RuntimeError):
+        submit(body=BODY + " Again.")
+    assert cache.get(f"question-submit:{body_fingerprint(BODY + ' Again.')}") is None
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite takes a write lock at the start of each transaction, so two sends cannot "
+    "interleave; set DATABASE_URL to a PostgreSQL database to run this.",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_identical_sends_at_the_same_instant_are_kept_once(monkeypatch):
+    """
+    Each send pauses between its duplicate check and its insert until the other has checked
+    too (or a second has passed): without the lock, both find nothing and both insert.
+    """
+    category = CategoryFactory(slug="pay")
+    both_checked = threading.Barrier(2)
+    check = question_services.question_duplicate_of
+
+    def slow_check(**kwargs):
+        earlier = check(**kwargs)
+        # Broken when the other send is waiting on the lock, as it should.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_checked.wait(timeout=1)
+        return earlier
+
+    monkeypatch.setattr(question_services, "question_duplicate_of", slow_check)
+    monkeypatch.setattr(question_services, "SUBMIT_LOCK_POLLS", 200)  # 10 s, well past 1 s
+    outcomes = race(
+        lambda: submit(category=category), lambda: submit(category=category, sender_hash="b" * 64)
+    )
+    assert all(isinstance(outcome, tuple) for outcome in outcomes), outcomes
+    assert sorted(created for _question, created in outcomes) == [False, True], outcomes
+    assert outcomes[0][0] == outcomes[1][0]
+    assert Question.objects.count() == 1
+    assert len(mail.outbox) == 1

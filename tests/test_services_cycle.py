@@ -18,12 +18,14 @@ from qa.services import (
     answers_reorder,
     column_invite,
     column_pick,
+    column_publish,
     column_schedule,
+    question_submit,
     reminders_send,
 )
 from qa.tasks import publish_due, remind_and_review
 
-from .factories import ExpertUserFactory, QuestionFactory
+from .factories import CategoryFactory, ExpertUserFactory, QuestionFactory
 
 # Emails leave after commit, so these run in real transactions.
 pytestmark = [
@@ -142,3 +144,36 @@ def test_a_submitted_answer_stays_editable_until_approved(editor, expert_a):
         answer_approve(answer=answer, by=editor)
         with pytest.raises(TransitionNotAllowed, match="can no longer be changed"):
             answer_save_draft(answer=answer, headline="H3", body="B3", version=None, by=expert_a)
+
+
+def test_every_email_a_reader_gets_has_their_link_and_says_how_to_delete(editor, expert_a):
+    """Sent, picked, published: each email to the reader carries the private link."""
+    question, _created = question_submit(
+        body="How do I ask for a raise after only eight months in the job?",
+        category=CategoryFactory(),
+        name="Dana",
+        email="reader@example.com",
+    )
+    column = column_pick(question=question, week=datetime.date(2031, 3, 3), by=editor)
+    (answer,) = column_invite(
+        column=column,
+        experts=[expert_a.expert],
+        deadline=datetime.datetime.now(tz=NY) + datetime.timedelta(days=2),
+        by=editor,
+    )
+    answer = answer_submit(
+        answer=answer, headline="Ask", body="Bring numbers.", version=answer.version, by=expert_a
+    )
+    answer_approve(answer=answer, by=editor)
+    column_publish(column=column, by=editor)
+
+    to_reader = [m for m in mail.outbox if m.to == ["reader@example.com"]]
+    assert [m.subject for m in to_reader] == [
+        "We have your question",
+        "Your question was picked for our expert panel",
+        f"You’re published: {column.title}",
+    ]
+    for message in to_reader:
+        assert f"http://127.0.0.1:8000/questions/{question.token}/" in message.body
+        assert 'press "Delete my question"' in message.body
+        assert "We then erase your name and email" in message.body

@@ -45,7 +45,7 @@ def week_next_free(*, after=None):
 
 
 def question_status_url(question):
-    """The reader's private status link, for the emails about their question."""
+    """The reader's private status link, which every email to the reader carries."""
     return absolute_url(question.get_status_url())
 
 

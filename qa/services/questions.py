@@ -1,8 +1,13 @@
 """A reader's question: sent, kept once, sorted by the editor, erased by its reader."""
 
 import datetime
+import logging
+import secrets
+import threading
+import time
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -13,6 +18,15 @@ from .errors import TransitionNotAllowed
 from .history import transition_record
 
 Status = Question.Status
+
+# Two identical sends at the same instant wait for each other on a lock in the cache, so the
+# second one finds the first. The lock outlives any submit transaction; a send that cannot get
+# it within the wait goes ahead anyway: a rare duplicate is better than a lost question.
+SUBMIT_LOCK_SECONDS = 10
+SUBMIT_LOCK_POLLS = 60
+SUBMIT_LOCK_POLL_SECONDS = 0.05
+
+logger = logging.getLogger(__name__)
 
 
 class QuestionTransitionError(TransitionNotAllowed):
@@ -60,7 +74,50 @@ def _confirmation_enqueue(question):
     )
 
 
-@transaction.atomic
+_this_thread = threading.local()
+
+
+def _lock_owner():
+    """
+    This thread's mark on the locks it takes. One thread is one database connection, so a lock
+    it already holds guards a transaction that sees its own rows (or one that rolled back and
+    saved nothing): it need not wait for itself.
+    """
+    if not hasattr(_this_thread, "mark"):
+        _this_thread.mark = secrets.token_hex(16)
+    return _this_thread.mark
+
+
+def question_submit_lock(fingerprint):
+    """
+    Take the lock on a question text for this connection's transaction; returns a function
+    that lets it go. Waits while another process holds it; if that takes too long, or the
+    cache fails, the send goes ahead unlocked (with a logged warning).
+    """
+    key = f"question-submit:{fingerprint}"
+    owner = _lock_owner()
+    try:
+        for _poll in range(SUBMIT_LOCK_POLLS):
+            if cache.add(key, owner, timeout=SUBMIT_LOCK_SECONDS) or cache.get(key) == owner:
+                break
+            time.sleep(SUBMIT_LOCK_POLL_SECONDS)
+        else:
+            logger.warning("A question went ahead without its duplicate lock: still held.")
+            return lambda: None
+    except Exception:
+        logger.warning("A question went ahead without its duplicate lock.", exc_info=True)
+        return lambda: None
+
+    def release():
+        try:
+            if cache.get(key) == owner:
+                cache.delete(key)
+        except Exception:
+            logger.warning("A duplicate lock was left to expire.", exc_info=True)
+
+    return release
+
+
 def question_submit(
     *, body, category, signature="", name="", email="", sender_hash="", spam_reason="", by=None
 ):
@@ -68,9 +125,32 @@ def question_submit(
     Keep a reader's question; returns ``(question, created)``.
 
     A repeat of the same reader's recent question is not saved again: the first one is
-    returned with ``created`` false. A question that failed a spam check (``spam_reason``) is
-    stored as spam, never dropped, and gets no email until an editor restores it.
+    returned with ``created`` false. Identical sends racing in several processes are kept once
+    too: each holds ``question_submit_lock`` until its question is committed. A question that
+    failed a spam check (``spam_reason``) is stored as spam, never dropped, and gets no email
+    until an editor restores it.
     """
+    release = question_submit_lock(body_fingerprint(body))
+    try:
+        with transaction.atomic():
+            # Let go once the question is visible to the other processes.
+            transaction.on_commit(release)
+            return _submit(
+                body=body,
+                category=category,
+                signature=signature,
+                name=name,
+                email=email,
+                sender_hash=sender_hash,
+                spam_reason=spam_reason,
+                by=by,
+            )
+    except BaseException:
+        release()
+        raise
+
+
+def _submit(*, body, category, signature, name, email, sender_hash, spam_reason, by):
     earlier = question_duplicate_of(body=body, email=email, sender_hash=sender_hash)
     if earlier is not None:
         return earlier, False

@@ -20,3 +20,18 @@ def test_page_has_no_serious_accessibility_violations(page, published_column, ax
 
     print(f"{name}: {report.count('moderate', 'minor')} moderate or minor violations")
     assert not report.serious(), report.describe(report.serious())
+
+
+def test_the_question_form_with_errors_has_no_serious_accessibility_violations(
+    page, published_column, axe
+):
+    page.goto("/ask/")
+    page.fill("#id_body", "Too short.")
+    page.fill("#id_email", "not-an-address")
+    page.get_by_role("button", name="Send my question").click()
+    page.wait_for_selector("#form-errors-title")
+
+    report = axe(page, label="ask-errors")
+
+    print(f"ask-errors: {report.count('moderate', 'minor')} moderate or minor violations")
+    assert not report.serious(), report.describe(report.serious())

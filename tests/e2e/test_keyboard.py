@@ -1,5 +1,7 @@
 """Reaching the content with the keyboard alone, and seeing where the focus is."""
 
+import re
+
 from playwright.sync_api import expect
 
 FOCUSED = """() => {
@@ -53,3 +55,22 @@ def test_every_tab_stop_on_the_home_page_shows_its_focus(page, published_column)
     assert any(stop["text"] == published_column.title for stop in stops)
     hidden = [s for s in stops if s["outlineStyle"] == "none" or not s["onScreen"]]
     assert not hidden, hidden
+
+
+def test_a_refused_question_puts_the_focus_on_the_error_summary(page, published_column):
+    """The summary takes the focus; its first link leads to the field to fix."""
+    page.goto("/ask/")
+    page.fill("#id_body", "Too short.")
+    page.get_by_role("button", name="Send my question").click()
+
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    focused = page.evaluate(FOCUSED)
+    assert (focused["id"], focused["text"]) == ("form-errors-title", "Please check your question")
+    assert focused["outlineStyle"] != "none"
+    page.keyboard.press("Tab")
+    assert page.evaluate(FOCUSED)["text"].startswith("Your question is too short")
+    page.keyboard.press("Enter")
+    assert page.evaluate(FOCUSED)["id"] == "id_body"
+    described = page.get_attribute("#id_body", "aria-describedby").split()
+    assert "id_body_error" in described
+    expect(page.locator("#id_body_error")).to_contain_text("too short")
