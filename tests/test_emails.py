@@ -1,3 +1,5 @@
+import copy
+
 import pytest
 from django.core import mail
 from django.db import transaction
@@ -10,7 +12,10 @@ from qa.models import Dispatch
 def test_template(settings, tmp_path):
     (tmp_path / "emails").mkdir()
     (tmp_path / "emails" / "hello.txt").write_text("Hello {{ name }}.")
-    settings.TEMPLATES[0]["DIRS"] = [tmp_path, *settings.TEMPLATES[0]["DIRS"]]
+    # Assigned, not mutated, so the template engines are rebuilt with the new folder.
+    templates = copy.deepcopy(settings.TEMPLATES)
+    templates[0]["DIRS"] = [tmp_path, *templates[0]["DIRS"]]
+    settings.TEMPLATES = templates
 
 
 def enqueue(key="greeting:1"):
