@@ -218,6 +218,16 @@ class Expert(TimeStamped):
         return reverse("qa:expert", kwargs={"slug": self.slug})
 
     @property
+    def company_link(self):
+        """
+        The company website, only if it is an http(s) address. The form checks this, but a
+        row imported or edited outside it could hold ``javascript:…``; pages link this, never
+        ``company_url`` itself.
+        """
+        url = (self.company_url or "").strip()
+        return url if url.lower().startswith(("http://", "https://")) else ""
+
+    @property
     def initials(self):
         return "".join(part[0] for part in self.name.split()[:2]).upper() or "?"
 
