@@ -272,7 +272,12 @@ def test_every_url_every_role(world, clients, rf, capsys):
                 plan.append((url, gets, owner, label, "redirect"))
         elif name in SITE_RULES or route in ROUTE_RULES:
             url, rule, post_rule = SITE_RULES.get(name) or ROUTE_RULES[route]
-            url = url.format(ct=content_type.pk, column=world.column.pk, slug=world.column.slug)
+            url = url.format(
+                ct=content_type.pk,
+                column=world.column.pk,
+                slug=world.column.slug,
+                user=world.users["editor"].pk,
+            )
             plan.append((url, {role: rule(role) for role in ROLES}, post_rule, None, name))
         else:
             unclassified.append(f"{route!r} (name {name!r})")
@@ -377,7 +382,7 @@ SITE_RULES = {
     "admin:view_on_site": ("/admin/r/{ct}/{column}/", staff_only(REDIRECT), None),
     "admin:app_list": ("/admin/qa/", staff_only(OK), None),
     "admin:auth_user_password_change": (
-        "/admin/auth/user/1/password/",
+        "/admin/auth/user/{user}/password/",
         lambda role: LOGIN if role in SIGNED_OUT else OK if role == "superuser" else FORBIDDEN,
         None,
     ),
