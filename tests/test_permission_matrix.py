@@ -209,81 +209,91 @@ def table_state():
     }
 
 
-def test_every_url_every_role(world, clients, rf, capsys):
+MODEL_ACTION = re.compile(
+    r"^admin:(?P<model>[a-z_]+?)_(?P<action>changelist|add|change|history|delete)$"
+)
+
+
+def plan_for(route, name, world, rf):
+    """
+    The cells of one URL pattern: [(url, {role: GET outcome}, POST rule or None, model label,
+    action)], or None when no rule covers the pattern.
+    """
     registry = {
-        f"{m._meta.app_label}_{m._meta.model_name}": (f"{m._meta.label_lower}", ma)
+        f"{m._meta.app_label}_{m._meta.model_name}": (m._meta.label_lower, ma)
         for m, ma in admin.site._registry.items()
     }
-    model_action = re.compile(
-        r"^admin:(?P<model>[a-z_]+?)_(?P<action>changelist|add|change|history|delete)$"
-    )
 
     def request_for(role):
         request = rf.get("/")
         request.user = world.users[role]
         return request
 
-    def row_for(label, role):
-        """The rows a role's object URLs are tried on: every owned row, or the one row."""
+    def rows_for(label):
+        """The rows object URLs are tried on: every owned row (own and forged), or the one row."""
         if label == "qa.answer":
-            return [(owner, answer) for owner, answer in world.answers.items()]
+            return list(world.answers.items())
         if label == "qa.expert":
-            return [(owner, expert) for owner, expert in world.experts.items()]
+            return list(world.experts.items())
         if label not in world.objects:
             return [("nobody", NoRow())]  # a table with no rows: an id that finds nothing
         return [(None, world.objects[label])]
 
+    plan = []
+    found = MODEL_ACTION.match(name)
+    if found and found["model"] in registry:
+        label, model_admin = registry[found["model"]]
+        action = found["action"]
+        app, model = label.split(".")
+        if action in {"changelist", "add"}:
+            targets = [(None, f"/admin/{app}/{model}/" + ("add/" if action == "add" else ""))]
+        else:
+            targets = [
+                (owner, f"/admin/{app}/{model}/{row.pk}/{action}/")
+                for owner, row in rows_for(label)
+            ]
+        for owner, url in targets:
+            gets = {
+                role: admin_model_outcome(role, label, action, owner, model_admin, request_for)
+                for role in ROLES
+            }
+            plan.append((url, gets, None, label, action))
+    elif name == "" and re.fullmatch(r"admin/[a-z_]+/[a-z_]+/<path:object_id>/", route):
+        app, model = route.split("/")[1:3]
+        label = f"{app}.{model}"
+        for _owner, row in rows_for(label):
+            gets = {role: LOGIN if role in SIGNED_OUT else REDIRECT for role in ROLES}
+            plan.append((f"/admin/{app}/{model}/{row.pk}/", gets, None, label, "redirect"))
+    elif name in SITE_RULES or route in ROUTE_RULES:
+        url, rule, post_rule = SITE_RULES.get(name) or ROUTE_RULES[route]
+        url = url.format(
+            ct=ContentType.objects.get_for_model(Column).pk,
+            column=world.column.pk,
+            slug=world.column.slug,
+            user=world.users["editor"].pk,
+        )
+        plan.append((url, {role: rule(role) for role in ROLES}, post_rule, None, name))
+    else:
+        return None
+    return plan
+
+
+def test_a_route_without_a_rule_is_not_silently_skipped(world, rf):
+    """A new page (say, the reader's status page) must be classified before the matrix passes."""
+    assert plan_for("questions/<str:token>/", "qa:question_status", world, rf) is None
+    assert plan_for("", "qa:home", world, rf) is not None
+
+
+def test_every_url_every_role(world, clients, rf, capsys):
     cells = []  # (method, url, role, expected, got)
     unclassified = []
-    content_type = ContentType.objects.get_for_model(Column)
-
     for route, name, _pattern in walk():
-        plan = []  # (url, {role: expected GET}, {role: expected POST}, owner)
-        found = model_action.match(name)
-        if found and found["model"] in registry:
-            label, model_admin = registry[found["model"]]
-            action = found["action"]
-            app, model = label.split(".")
-            if action in {"changelist", "add"}:
-                url = f"/admin/{app}/{model}/" + ("add/" if action == "add" else "")
-                targets = [(None, url)]
-            else:
-                targets = [
-                    (
-                        owner,
-                        f"/admin/{app}/{model}/{row.pk}/{action}/".replace(
-                            "/change/change/", "/change/"
-                        ),
-                    )
-                    for owner, row in row_for(label, None)
-                ]
-            for owner, url in targets:
-                gets = {
-                    role: admin_model_outcome(role, label, action, owner, model_admin, request_for)
-                    for role in ROLES
-                }
-                plan.append((url, gets, owner, label, action))
-        elif name == "" and re.fullmatch(r"admin/[a-z_]+/[a-z_]+/<path:object_id>/", route):
-            app, model = route.split("/")[1:3]
-            label = f"{app}.{model}"
-            for owner, row in row_for(label, None):
-                url = f"/admin/{app}/{model}/{row.pk}/"
-                gets = {role: LOGIN if role in SIGNED_OUT else REDIRECT for role in ROLES}
-                plan.append((url, gets, owner, label, "redirect"))
-        elif name in SITE_RULES or route in ROUTE_RULES:
-            url, rule, post_rule = SITE_RULES.get(name) or ROUTE_RULES[route]
-            url = url.format(
-                ct=content_type.pk,
-                column=world.column.pk,
-                slug=world.column.slug,
-                user=world.users["editor"].pk,
-            )
-            plan.append((url, {role: rule(role) for role in ROLES}, post_rule, None, name))
-        else:
+        plan = plan_for(route, name, world, rf)
+        if plan is None:
             unclassified.append(f"{route!r} (name {name!r})")
             continue
 
-        for url, gets, owner, label, action in plan:
+        for url, gets, post_rule, label, action in plan:
             for role in ROLES:
                 client = clients[role]
                 if action == "admin:logout":
@@ -295,7 +305,7 @@ def test_every_url_every_role(world, clients, rf, capsys):
 
                 # POST: refused for whoever GET refuses, and then nothing changes.
                 expected_post = (
-                    owner(role) if callable(owner) else post_outcome(gets[role], action, label)
+                    post_rule(role) if post_rule else post_outcome(gets[role], action, label)
                 )
                 if expected_post is None:
                     continue
