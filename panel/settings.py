@@ -7,6 +7,7 @@ allowed hosts, so a production process can never start on the development key.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -71,11 +72,13 @@ INSTALLED_APPS = [
     "django.contrib.syndication",
     "markdownx",
     "django_tasks_db",
+    "axes",
     "qa",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "qa.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -84,6 +87,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "panel.urls"
@@ -130,11 +135,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
+    # Redis is a cache, not a store: when it is down, reads miss and writes are dropped with a
+    # logged warning, and pages serve from the database. The short timeouts keep a hung Redis
+    # from holding every request.
+    REDIS_TIMEOUT = float(env("REDIS_TIMEOUT", "0.5"))
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "qa.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "panel"),
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT,
+                "socket_timeout": REDIS_TIMEOUT,
+            },
         }
     }
 else:
@@ -159,9 +172,16 @@ PERIODIC_JOBS = {
     "reminders_send": "qa.services.reminders_send",
     "columns_review_due": "qa.services.columns_review_due",
     "task_results_prune": "qa.periodic.task_results_prune",
+    "emails_retry": "qa.emails.emails_retry",
 }
 PERIODIC_INTERVAL_SECONDS = int(env("PERIODIC_INTERVAL_SECONDS", "60"))
 TASK_RESULTS_KEEP_DAYS = int(env("TASK_RESULTS_KEEP_DAYS", "14"))
+
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out account or address is refused before its password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -264,15 +284,32 @@ MARKDOWNX_MEDIA_PATH = "answers/"
 # A headshot never needs more; anything bigger is refused before it is decoded.
 PILLOW_MAX_IMAGE_PIXELS = 40_000_000
 
+# The client's address comes from REMOTE_ADDR, unless a proxy we run sets a header, e.g.
+# TRUSTED_PROXY_HEADER=HTTP_X_FORWARDED_FOR. Never set it without such a proxy: clients forge it.
+TRUSTED_PROXY_HEADER = env("TRUSTED_PROXY_HEADER") or None
+
+# Admin sign-in throttling (django-axes). Failures are counted in the database, so every web
+# process sees them; an account and an address are each locked after SIGNIN_FAILURE_LIMIT
+# failures, for SIGNIN_LOCKOUT_MINUTES, and a correct password does not open a locked door.
+AXES_FAILURE_LIMIT = int(env("SIGNIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(env("SIGNIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "qa.addresses.client_address"
+AXES_LOCKOUT_CALLABLE = "qa.views.errors.signin_locked_out"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_SENSITIVE_PARAMETERS = ["password"]
+
+# Emails whose sending fails are tried again, after 1, 2, 4, 8 … minutes, this many times in all.
+EMAIL_MAX_ATTEMPTS = int(env("EMAIL_MAX_ATTEMPTS", "6"))
+EMAIL_RETRY_SECONDS = int(env("EMAIL_RETRY_SECONDS", "60"))
+
 # Reader questions: how many an address may send.
 ASK_RATE_LIMIT_PER_HOUR = int(env("ASK_RATE_LIMIT_PER_HOUR", "5"))
 ASK_ERROR_RATE_LIMIT_PER_HOUR = int(env("ASK_ERROR_RATE_LIMIT_PER_HOUR", "30"))
 ASK_MIN_SECONDS = int(env("ASK_MIN_SECONDS", "3"))
 # Same text from the same reader within this many hours is kept once.
 ASK_DUPLICATE_HOURS = int(env("ASK_DUPLICATE_HOURS", "24"))
-# The client's address comes from REMOTE_ADDR, unless a proxy we run sets a header, e.g.
-# TRUSTED_PROXY_HEADER=HTTP_X_FORWARDED_FOR. Never set it without such a proxy: clients forge it.
-TRUSTED_PROXY_HEADER = env("TRUSTED_PROXY_HEADER") or None
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],

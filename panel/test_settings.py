@@ -12,3 +12,5 @@ ASK_MIN_SECONDS = 3
 # WhiteNoise serves from the finders in tests; nothing is collected.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Sign-in throttling logs every sign-in at INFO; the tests sign in thousands of times.
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # noqa: F405

@@ -4,6 +4,10 @@ from django.urls import include, path
 
 from qa.views import health, markdownx
 
+# A database outage that surfaces outside a view (a session saved in middleware) still answers
+# 503, not 500.
+handler500 = "qa.views.errors.server_error"
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -1,11 +1,22 @@
 """
 Every email the platform sends goes through ``email_enqueue``: it is queued after the current
 transaction commits (never for a rolled-back change), rendered and sent by a task, and keyed so
-that it is sent at most once however often the task runs.
+that it is sent at most once however often the task runs. A failed send is recorded on its
+``Dispatch`` row and tried again later, with a growing delay, by the task itself where the task
+backend can defer, and by ``manage.py retry_emails`` in any case.
 """
 
+import logging
+from datetime import timedelta
+
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import timezone
+
+from .models import Dispatch
+
+logger = logging.getLogger(__name__)
 
 
 def absolute_url(path):
@@ -30,3 +41,80 @@ def email_enqueue(*, key, to, subject, template, context=None):
             key=key, to=to, subject=subject, template=template, context=context or {}
         )
     )
+
+
+def retry_delay(attempts):
+    """How long to wait after the ``attempts``-th failure: 1, 2, 4, 8 … times the base."""
+    return timedelta(seconds=settings.EMAIL_RETRY_SECONDS * 2 ** max(attempts - 1, 0))
+
+
+def dispatch_attempt(dispatch):
+    """
+    Send one unsent email, on a row the caller has locked with ``select_for_update``.
+
+    A failure (SMTP down, refused, timed out) is recorded on the row, with when to try next, and
+    never raised: the request or task that asked for the email carries on. After
+    EMAIL_MAX_ATTEMPTS failures the row gives up, with no next try, and an error is logged.
+    Returns True when the email went out.
+    """
+    dispatch.attempts += 1
+    try:
+        send_mail(dispatch.subject, dispatch.body, None, [dispatch.to])
+    except Exception as error:  # any mail backend's failure: the row records it
+        dispatch.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if dispatch.attempts >= settings.EMAIL_MAX_ATTEMPTS:
+            dispatch.retry_at = None
+            logger.error(
+                "Gave up on email %s to %s after %d attempts: %s",
+                dispatch.key,
+                dispatch.to,
+                dispatch.attempts,
+                dispatch.last_error,
+            )
+        else:
+            dispatch.retry_at = timezone.now() + retry_delay(dispatch.attempts)
+            logger.warning(
+                "Email %s to %s failed (attempt %d of %d), next try at %s: %s",
+                dispatch.key,
+                dispatch.to,
+                dispatch.attempts,
+                settings.EMAIL_MAX_ATTEMPTS,
+                dispatch.retry_at.isoformat(),
+                dispatch.last_error,
+            )
+        dispatch.save(update_fields=["attempts", "last_error", "retry_at"])
+        return False
+    dispatch.sent_at = timezone.now()
+    dispatch.retry_at = None
+    dispatch.save(update_fields=["attempts", "sent_at", "retry_at"])
+    return True
+
+
+def dispatches_due(now=None):
+    """Unsent emails whose next try has come (the rows ``retry_emails`` works through)."""
+    now = now or timezone.now()
+    return Dispatch.objects.filter(sent_at__isnull=True, retry_at__lte=now).order_by("retry_at")
+
+
+def dispatch_retry(pk):
+    """Try one due email again, locked so that two runners never both send it."""
+    with transaction.atomic():
+        dispatch = Dispatch.objects.select_for_update().filter(pk=pk).first()
+        if dispatch is None or dispatch.sent_at is not None or dispatch.retry_at is None:
+            return None
+        return dispatch_attempt(dispatch)
+
+
+def emails_retry(*, now=None):
+    """
+    Try again every email whose next try has come: the worker's periodic job, and cron's through
+    ``manage.py retry_emails``. Returns how many were sent and how many failed again.
+    """
+    sent = failed = 0
+    for pk in list(dispatches_due(now).values_list("pk", flat=True)):
+        outcome = dispatch_retry(pk)
+        if outcome is True:
+            sent += 1
+        elif outcome is False:
+            failed += 1
+    return sent, failed

@@ -190,7 +190,8 @@ class ExpertForm(forms.ModelForm):
 def _font(size, bold=False):
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
     try:
-        return ImageFont.truetype(FONT_DIR + name, size)
+        # The basic layout: raqm's complex layout fails outright on some hostile titles.
+        return ImageFont.truetype(FONT_DIR + name, size, layout_engine=ImageFont.Layout.BASIC)
     except OSError:
         return ImageFont.load_default(size=size)
 

@@ -19,8 +19,8 @@ def person(expert):
     node = {"@type": "Person", "name": expert.name, "url": absolute(expert.get_absolute_url())}
     if expert.company:
         organization = {"@type": "Organization", "name": expert.company}
-        if expert.company_url:
-            organization["url"] = expert.company_url
+        if expert.company_link:
+            organization["url"] = expert.company_link
         node["affiliation"] = organization
     return node
 

@@ -224,6 +224,16 @@ class Expert(TimeStamped):
         return reverse("qa:expert", kwargs={"slug": self.slug})
 
     @property
+    def company_link(self):
+        """
+        The company website, only if it is an http(s) address. The form checks this, but a
+        row imported or edited outside it could hold ``javascript:…``; pages link this, never
+        ``company_url`` itself.
+        """
+        url = (self.company_url or "").strip()
+        return url if url.lower().startswith(("http://", "https://")) else ""
+
+    @property
     def initials(self):
         return "".join(part[0] for part in self.name.split()[:2]).upper() or "?"
 
@@ -450,14 +460,21 @@ class Dispatch(models.Model):
     to = models.CharField(max_length=254)
     subject = models.CharField(max_length=300)
     created_at = models.DateTimeField(default=timezone.now)
+    body = models.TextField(
+        blank=True, help_text=_("Rendered once, so every retry sends the very same text.")
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    retry_at = models.DateTimeField(
+        _("next try"), null=True, blank=True, help_text=_("Empty once sent, or given up.")
+    )
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("email")
         verbose_name_plural = _("emails")
+        indexes = [models.Index(fields=["sent_at", "retry_at"], name="qa_dispatch_retry_idx")]
 
     def __str__(self):
         return f"{self.subject} → {self.to}"

@@ -22,27 +22,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 
+from .addresses import client_address  # noqa: F401  (the rate limit's view of a sender)
+
 WINDOW_SECONDS = 60 * 60
 BUCKET_SECONDS = 60
 # The current minute and the 60 before it: every bucket that may hold an event of the last hour.
 BUCKETS = WINDOW_SECONDS // BUCKET_SECONDS + 1
 
 logger = logging.getLogger(__name__)
-
-
-def client_address(request):
-    """
-    The address the request came from: ``REMOTE_ADDR``, unless ``TRUSTED_PROXY_HEADER`` names a
-    header our own proxy sets. Then the last entry of that header is used, the one our proxy
-    appended; earlier entries are whatever the client claimed.
-    """
-    header = getattr(settings, "TRUSTED_PROXY_HEADER", None)
-    if header:
-        forwarded = [part.strip() for part in request.META.get(header, "").split(",")]
-        forwarded = [part for part in forwarded if part]
-        if forwarded:
-            return forwarded[-1][:100]
-    return request.META.get("REMOTE_ADDR", "")[:100]
 
 
 def sender_hash(address):

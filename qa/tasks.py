@@ -1,29 +1,42 @@
 """Background work, run by ``django.tasks`` (inline in development, ``db_worker`` in production)."""
 
-from django.core.mail import send_mail
 from django.db import transaction
 from django.tasks import task
 from django.template.loader import render_to_string
-from django.utils import timezone
 
+from .emails import dispatch_attempt
 from .models import Dispatch
 
 
 @task()
 def send_email(*, key, to, subject, template, context):
-    """Render and send one email, unless an email with this key was already sent."""
+    """
+    Render and send one email, unless an email with this key was already sent.
+
+    When sending fails, the row records the attempt; on a backend that can defer, this task
+    queues itself again for the row's next try. (The immediate backend cannot wait, so there
+    ``manage.py retry_emails`` sends it later.) Either way the caller never sees the failure.
+    """
+    body = render_to_string(f"emails/{template}.txt", context)
     with transaction.atomic():
         dispatch, _created = Dispatch.objects.select_for_update().get_or_create(
-            key=key, defaults={"to": to, "subject": subject[:300]}
+            key=key, defaults={"to": to, "subject": subject[:300], "body": body}
         )
         if dispatch.sent_at is not None:
             return "already sent"
-        body = render_to_string(f"emails/{template}.txt", context)
-        send_mail(subject, body, None, [to])
-        dispatch.attempts += 1
-        dispatch.sent_at = timezone.now()
-        dispatch.save(update_fields=["attempts", "sent_at"])
-    return "sent"
+        if dispatch_attempt(dispatch):
+            return "sent"
+        if dispatch.retry_at is None:
+            return "gave up"
+        if send_email.get_backend().supports_defer:
+            retry = send_email.using(run_after=dispatch.retry_at)
+            transaction.on_commit(
+                lambda: retry.enqueue(
+                    key=key, to=to, subject=subject, template=template, context=context
+                )
+            )
+            return "retry queued"
+        return "retry left to retry_emails"
 
 
 @task()

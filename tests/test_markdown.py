@@ -1,6 +1,10 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from qa.markdown import render_markdown
+from qa.markdown import render_markdown, sanitize_html
+
+from .security import executable_parts
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -54,3 +58,77 @@ def test_links_get_nofollow_noopener():
 def test_rendering_is_idempotent():
     once = render_markdown("Text with <b>html</b> & entities")
     assert render_markdown("Text with <b>html</b> & entities") == once
+
+
+# -- fuzzing ---------------------------------------------------------------------------------
+
+# Pieces that Markdown and HTML give meaning to, so that generated text builds real structures
+# (nested lists, links, raw HTML, entities) rather than only plain words.
+FRAGMENTS = [
+    "<",
+    ">",
+    "</",
+    "/>",
+    "<p>",
+    "</p>",
+    "<a href=",
+    "<img src=",
+    "<script>",
+    "</script>",
+    "<select>",
+    "<svg",
+    "<math>",
+    "<table>",
+    "<!--",
+    "-->",
+    "<![CDATA[",
+    "]]>",
+    " onerror=",
+    " onload=alert(1)",
+    "javascript:",
+    "java\tscript:",
+    "jav&#x09;ascript:",
+    "&#106;",
+    "&colon;",
+    "vbscript:",
+    "data:text/html,",
+    '"',
+    "'",
+    "`",
+    "=",
+    "[",
+    "](",
+    ")",
+    "![",
+    "**",
+    "_",
+    "`",
+    "```\n",
+    "\n",
+    "\n\n",
+    "    ",
+    "> ",
+    "- ",
+    "1. ",
+    "#",
+    "\\",
+    "&",
+    ";",
+    "\x00",
+    "\u202e",
+    "\ufeff",
+]
+hostile_markdown = st.one_of(
+    st.text(max_size=400),
+    st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=8)), max_size=60).map("".join),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(hostile_markdown)
+def test_fuzz_rendering_is_always_sanitised_and_stable(text):
+    """For any text: nothing executable comes out, and sanitising the output changes nothing."""
+    html = render_markdown(text)
+    assert executable_parts(html) == []
+    assert sanitize_html(html) == html
+    assert render_markdown(text) == html

@@ -128,3 +128,19 @@ def test_string_forms():
     assert answer.expert.name in str(answer)
     assert str(answer.column) == answer.column.title
     assert str(Question(body="x " * 100)).endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("url", "link"),
+    [
+        ("https://careers.example/", "https://careers.example/"),
+        ("HTTP://careers.example/", "HTTP://careers.example/"),
+        ("javascript:alert(1)", ""),
+        (" JavaScript:alert(1)", ""),
+        ("data:text/html,<script>alert(1)</script>", ""),
+        ("//evil.example/", ""),
+        ("", ""),
+    ],
+)
+def test_an_expert_links_only_a_web_address(url, link):
+    assert Expert(company_url=url).company_link == link

@@ -73,7 +73,7 @@ def test_database_url_and_redis_url_are_read():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-2:] == [
         "django.db.backends.postgresql",
-        "django.core.cache.backends.redis.RedisCache",
+        "qa.cache.ResilientRedisCache",
     ]
 
 

@@ -2,9 +2,12 @@ import io
 
 import pytest
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from .factories import AnswerFactory, ColumnFactory
+from .security import executable_parts
 
 
 @pytest.mark.django_db
@@ -84,3 +87,15 @@ class TestColumnVisibility:
         response = client.get(reverse("qa:home"))
         assert public.title in response.text
         assert "Secret draft" not in response.text
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(content=st.text(max_size=2000))
+def test_fuzz_the_preview_never_answers_5xx(expert_a_client, content):
+    """Any Unicode, NUL bytes included, any length: the preview answers 200, never a 5xx."""
+    response = expert_a_client.post("/markdownx/markdownify/", {"content": content})
+    assert response.status_code == 200
+    assert executable_parts(response.content) == []

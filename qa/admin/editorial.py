@@ -45,6 +45,6 @@ class TransitionAdmin(ReadOnlyLogAdmin):
 
 @admin.register(Dispatch)
 class DispatchAdmin(ReadOnlyLogAdmin):
-    list_display = ["created_at", "subject", "to", "sent_at", "attempts"]
+    list_display = ["created_at", "subject", "to", "sent_at", "attempts", "retry_at", "last_error"]
     search_fields = ["subject", "to", "key"]
     list_filter = [("sent_at", admin.EmptyFieldListFilter)]
