@@ -1,7 +1,12 @@
-// "Our experts have already answered": refreshed from the JSON endpoint as the reader types.
+// The question form. "Our experts have already answered": refreshed from the JSON endpoint as
+// the reader types.
 // Without this script the form works the same; the list is then drawn by the server.
 (function () {
   "use strict";
+  // After a send with errors, start at the summary: it names each error and links to its field.
+  var summary = document.getElementById("form-errors-title");
+  if (summary && document.activeElement !== summary) { summary.focus(); }
+
   var aside = document.querySelector(".similar[data-similar-url]");
   var body = document.getElementById("id_body");
   if (!aside || !body || !window.fetch) { return; }
