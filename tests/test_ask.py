@@ -207,6 +207,23 @@ def test_a_fresh_form_has_no_summary_and_no_invalid_field(client, category):
             assert page.by_id(element_id)["text"].strip()
 
 
+def test_errors_and_help_texts_are_tied_to_their_fields(client, category):
+    """Each field's aria-describedby names elements on the page; a field in error is invalid."""
+    response = client.post(ASK, payload(category, body="Too short.", email="nope", consent=""))
+
+    html = response.text
+    ids = set(re.findall(r'\sid="([^"]+)"', html))
+    for field in ["body", "signature", "name", "email", "consent"]:
+        widget = re.search(rf'<(?:input|textarea|select)[^>]*name="{field}"[^>]*>', html).group()
+        described = re.search(r'aria-describedby="([^"]+)"', widget).group(1).split()
+        assert set(described) <= ids, (field, described)
+    for field in ["body", "email", "consent"]:
+        widget = re.search(rf'<(?:input|textarea)[^>]*name="{field}"[^>]*>', html).group()
+        assert 'aria-invalid="true"' in widget
+        assert f"id_{field}_error" in widget
+    assert re.search(r'<h2 id="form-errors-title"[^>]*autofocus', html)
+
+
 def test_a_refused_send_with_a_forged_timestamp_comes_back_with_a_fresh_one(client, category):
     response = client.post(ASK, payload(category, consent="", started="forged"))
     assert response.status_code == 200

@@ -1,9 +1,9 @@
-// The question form: focus on the error summary, and "Our experts have already answered"
-// refreshed from the JSON endpoint as the reader types. Without this script the form works the
-// same; the list is then drawn by the server.
+// The question form. "Our experts have already answered": refreshed from the JSON endpoint as
+// the reader types.
+// Without this script the form works the same; the list is then drawn by the server.
 (function () {
   "use strict";
-  // The error summary's heading has autofocus; not every browser honours it on a heading.
+  // After a send with errors, start at the summary: it names each error and links to its field.
   var summary = document.getElementById("form-errors-title");
   if (summary && document.activeElement !== summary) { summary.focus(); }
 

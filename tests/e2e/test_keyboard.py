@@ -4,6 +4,10 @@ import re
 
 from playwright.sync_api import expect
 
+from qa.models import Question
+
+from ..factories import CategoryFactory
+
 FOCUSED = """() => {
     const element = document.activeElement;
     const style = getComputedStyle(element);
@@ -74,3 +78,66 @@ def test_a_refused_question_puts_the_focus_on_the_error_summary(page, published_
     described = page.get_attribute("#id_body", "aria-describedby").split()
     assert "id_body_error" in described
     expect(page.locator("#id_body_error")).to_contain_text("too short")
+
+
+def tab_to(page, selector, limit=40):
+    """Press Tab until the element matching ``selector`` has the focus; return its FOCUSED."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            focused = page.evaluate(FOCUSED)
+            assert focused["outlineStyle"] != "none" and focused["outlineWidth"] > 0, focused
+            assert focused["onScreen"], focused
+            return focused
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_a_reader_asks_with_the_keyboard_alone(page, settings):
+    """Tab, type, Space and Enter only; errors are announced and tied to their fields."""
+    settings.ASK_MIN_SECONDS = 0
+    CategoryFactory(name="Job Interviews", slug="job-interviews")
+    page.goto("/ask/")
+
+    tab_to(page, "#id_body")
+    page.keyboard.type("Facebook follow-up?")
+    tab_to(page, "#id_category")
+    page.keyboard.press("ArrowDown")  # from "Choose a topic" to the first topic
+    tab_to(page, "#id_signature")
+    page.keyboard.type("D")
+    tab_to(page, "#id_email")
+    page.keyboard.type("dana@reader.example")
+    page.keyboard.press("Enter")  # sends without consent, and with too short a question
+
+    summary = page.locator("#form-errors")
+    expect(summary).to_contain_text("Your question is too short")
+    expect(summary).to_contain_text("Consent: tick the box")
+    expect(summary.get_by_role("heading", name="Please check your question")).to_be_focused()
+    assert page.evaluate(FOCUSED)["outlineStyle"] != "none"
+    for field, message in [("body", "too short"), ("consent", "tick the box")]:
+        widget = page.locator(f"#id_{field}")
+        expect(widget).to_have_attribute("aria-invalid", "true")
+        described = widget.get_attribute("aria-describedby").split()
+        assert f"id_{field}_error" in described
+        expect(page.locator(f"#id_{field}_error")).to_contain_text(message)
+    expect(page.locator("#id_body")).to_have_value("Facebook follow-up?")
+    expect(page.locator("#id_category")).to_have_value(re.compile(r"\d+"))
+
+    # The summary's first link takes the focus to the question.
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Your question is too short")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#id_body")).to_be_focused()
+    page.keyboard.press("End")
+    page.keyboard.type(" Should I follow up with the interviewer over Facebook, or is it too much?")
+    tab_to(page, "#id_consent")
+    page.keyboard.press("Space")
+    expect(page.locator("#id_consent")).to_be_checked()
+    tab_to(page, "button[type=submit]")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you: we have your question")
+    question = Question.objects.get()
+    assert question.body.startswith("Facebook follow-up? Should I follow up")
+    assert question.category.slug == "job-interviews"
+    assert question.signature == "D"
+    assert not question.spam_reason

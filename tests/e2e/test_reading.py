@@ -58,10 +58,16 @@ def test_column_page_has_no_horizontal_scroll_on_a_narrow_phone(page, published_
 
 
 def test_the_experts_name_leads_to_their_profile(page, published_column):
-    page.goto(published_column.get_absolute_url())
+    column = published_column
+    page.goto(column.get_absolute_url())
 
-    page.get_by_role("link", name="Debra Wheatman").click()
+    page.locator(".byline").get_by_role("link", name="Debra Wheatman").click()
 
     expect(page).to_have_url(f"{page.url.split('/experts/')[0]}/experts/debra/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Debra Wheatman")
-    expect(page.get_by_role("link", name=published_column.title)).to_be_visible()
+    # The profile lists the expert's answer by its headline, linked to its place in the column.
+    answer = column.answers.get(expert__slug="debra")
+    listed = page.locator(".answer-list li", has_text=column.title)
+    expect(listed.get_by_role("link", name=answer.headline)).to_have_attribute(
+        "href", f"{column.get_absolute_url()}#answer-{answer.pk}"
+    )
