@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from qa.catalogue import columns_import_file
 from qa.demo import SOURCE_COLUMN
+from qa import selectors
 from qa.models import Answer, Column, Publication
+from qa.views.public import PAGE_VERSION
 
 from .factories import AnswerFactory, CategoryFactory, ColumnFactory, ExpertFactory
 
@@ -387,3 +389,24 @@ def test_search_page_highlights_and_survives_odd_queries(client):
 def test_robots_points_to_the_sitemap(client, settings):
     text = client.get(reverse("qa:robots")).text
     assert f"Sitemap: {settings.SITE_URL}/sitemap.xml" in text
+
+
+def test_the_page_cache_is_shared_with_another_web_process(client, shared_redis):
+    """A page rendered here is found by a second process; one it stores is served here."""
+    column = AnswerFactory(column=ColumnFactory(published=True), body="Rendered here.").column
+    url = column.get_absolute_url()
+    assert "Rendered here." in client.get(url).text
+    changed = selectors.column_for_page(column.slug).last_changed
+    key = f"column-page:{PAGE_VERSION}:{column.pk}:{changed.isoformat()}"
+
+    seen = shared_redis(
+        f"""
+        from django.core.cache import cache
+        html = cache.get({key!r})
+        print("Rendered here." in html)
+        cache.set({key!r}, html.replace("Rendered here.", "Stored by another process."))
+        """
+    )
+
+    assert seen == "True"
+    assert "Stored by another process." in client.get(url).text
