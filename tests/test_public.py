@@ -10,9 +10,9 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from qa import selectors
 from qa.catalogue import columns_import_file
 from qa.demo import SOURCE_COLUMN
-from qa import selectors
 from qa.models import Answer, Column, Publication
 from qa.views.public import PAGE_VERSION
 
