@@ -188,7 +188,8 @@ end
 
 function request()
   counter = counter + 1
-  return wrk.format(method, paths[(counter %% #paths) + 1], headers, body)
+  local sent = body and body:gsub("BENCHN", tostring(counter) .. "x" .. tostring(math.random(1e9)))
+  return wrk.format(method, paths[(counter %% #paths) + 1], headers, sent)
 end
 
 function done(summary, latency, requests)

@@ -48,6 +48,10 @@ def _validators(response, etag, last_modified):
     return response
 
 
+# Columns per page of the archive and of a topic.
+PER_PAGE = 12
+
+
 def _list_page(request, template, context, *, scope=None, key=""):
     """Render a list page with validators from the newest change among its columns."""
     changed, count = selectors.published_stamp(scope)
@@ -59,7 +63,7 @@ def _list_page(request, template, context, *, scope=None, key=""):
     return _validators(response, etag, changed)
 
 
-def _page(request, queryset, per_page=12):
+def _page(request, queryset, per_page=PER_PAGE):
     paginator = Paginator(queryset, per_page)
     return paginator.get_page(request.GET.get("page"))
 
