@@ -36,6 +36,7 @@ def main():
     parser.add_argument("--editor", action="store_true", help="as the bench-editor account")
     parser.add_argument("--cached", action="store_true", help="keep the page cache")
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--time-only", action="store_true", help="time, without the profiler")
     options = parser.parse_args()
 
     client = Client(HTTP_HOST="127.0.0.1")
@@ -51,11 +52,21 @@ def main():
             if not options.cached:
                 cache.clear()
             started = time.perf_counter()
-            profiler.start()
-            client.get(options.path, secure=True)
-            profiler.stop()
+            if options.time_only:
+                client.get(options.path, secure=True)
+            else:
+                profiler.start()
+                client.get(options.path, secure=True)
+                profiler.stop()
             elapsed += time.perf_counter() - started
-    print(profiler.output_text(unicode=True, color=False, show_all=False))
+    if not options.time_only:
+        print(profiler.output_text(unicode=True, color=False, show_all=False))
+    slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))
+    seen = set()
+    for query in slowest:
+        if query["sql"][:300] not in seen and len(seen) < 5:
+            seen.add(query["sql"][:300])
+            print(f"{float(query['time']) * 1000:8.1f} ms  {query['sql'][:300]}")
     print(
         f"{len(queries) / options.repeat:.1f} SQL queries and "
         f"{elapsed / options.repeat * 1000:.1f} ms per request (over {options.repeat})"

@@ -175,10 +175,12 @@ def significant_words(text, limit=5):
     The words of a long text most likely to tell its subject: not common, the longest first
     (a cheap stand-in for rarity), each once.
     """
-    words = []
-    for raw in re.findall(r"\w+", (text or "")[:5000].casefold()):
-        if len(raw) >= 4 and not raw.isdigit() and raw not in COMMON_WORDS and raw not in words:
-            words.append(raw)
+    # A dict keeps the first-seen order (the tie-break among equal lengths) at a set's cost.
+    words = dict.fromkeys(
+        raw
+        for raw in re.findall(r"\w+", (text or "")[:5000].casefold())
+        if len(raw) >= 4 and not raw.isdigit() and raw not in COMMON_WORDS
+    )
     return sorted(words, key=len, reverse=True)[:limit]
 
 
