@@ -410,3 +410,23 @@ def test_the_page_cache_is_shared_with_another_web_process(client, shared_redis)
 
     assert seen == "True"
     assert "Stored by another process." in client.get(url).text
+
+
+def test_expert_profile_pages_its_answers_in_a_fixed_number_of_queries(
+    client, django_assert_num_queries
+):
+    """The expert, the stamp and count, the publication, one page: the same at 5 and at 45."""
+    expert = ExpertFactory()
+    for _ in range(5):
+        AnswerFactory(expert=expert, column=ColumnFactory(published=True))
+    url = expert.get_absolute_url()
+    client.get(url)
+    with django_assert_num_queries(4):
+        assert client.get(url).status_code == 200
+    for _ in range(40):
+        AnswerFactory(expert=expert, column=ColumnFactory(published=True))
+    with django_assert_num_queries(4):
+        first = client.get(url).text
+    assert first.count('<li>\n      <a href="/columns/') == 20 and "Page 1 of 3" in first
+    last = client.get(url, {"page": 3}).text
+    assert last.count('<li>\n      <a href="/columns/') == 5

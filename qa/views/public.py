@@ -50,6 +50,8 @@ def _validators(response, etag, last_modified):
 
 # Columns per page of the archive and of a topic.
 PER_PAGE = 12
+# Answers per page of an expert's profile: a long-serving expert has hundreds.
+EXPERT_ANSWERS_PER_PAGE = 20
 
 
 def _list_page(request, template, context, *, scope=None, key=""):
@@ -186,17 +188,26 @@ def expert_list(request):
 
 @require_safe
 def expert_detail(request, slug):
-    """A public profile. Template: ``qa/expert_detail.html``; ``expert``, ``answers``."""
+    """
+    A public profile. Template: ``qa/expert_detail.html``; ``expert``, ``answers`` (one page,
+    newest first), ``page_obj``.
+    """
     expert = get_object_or_404(Expert.objects.published(), slug=slug)
     answers = selectors.expert_answers(expert)
-    changed = max([expert.updated_at, *(a.column.updated_at for a in answers)])
-    etag = _etag("expert", expert.pk, changed.isoformat(), len(answers))
+    answers_changed, count = selectors.expert_answers_stamp(answers)
+    changed = max(filter(None, [expert.updated_at, answers_changed]))
+    etag = _etag("expert", expert.pk, changed.isoformat(), count, request.GET.urlencode())
     not_modified = _conditional(request, etag, changed)
     if not_modified is not None:
         return _validators(not_modified, etag, changed)
+    paginator = Paginator(answers, EXPERT_ANSWERS_PER_PAGE)
+    paginator.count = count  # counted with the stamp: no second COUNT(*)
+    page_obj = paginator.get_page(request.GET.get("page"))
     response = HttpResponse(
         render_to_string(
-            "qa/expert_detail.html", {"expert": expert, "answers": answers}, request=request
+            "qa/expert_detail.html",
+            {"expert": expert, "answers": page_obj.object_list, "page_obj": page_obj},
+            request=request,
         )
     )
     return _validators(response, etag, changed)
