@@ -1,5 +1,6 @@
 """The public site: the column page against the source piece, visibility, caching, JSON-LD."""
 
+import datetime
 import json
 import re
 from html.parser import HTMLParser
@@ -430,3 +431,25 @@ def test_expert_profile_pages_its_answers_in_a_fixed_number_of_queries(
     assert first.count('<li>\n      <a href="/columns/') == 20 and "Page 1 of 3" in first
     last = client.get(url, {"page": 3}).text
     assert last.count('<li>\n      <a href="/columns/') == 5
+
+
+def test_archive_reads_deep_pages_from_the_far_end_with_the_same_columns(client, monkeypatch):
+    """Every page holds what a plain OFFSET would give; the last pages are read in reverse."""
+    from django.core.paginator import Paginator
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from qa.views import public
+
+    monkeypatch.setattr(public, "PER_PAGE", 3)
+    for day in range(8):
+        ColumnFactory(published=True, published_at=timezone.now() - datetime.timedelta(days=day))
+    plain = Paginator(selectors.published_columns(), 3)
+    for number in plain.page_range:
+        expected = [column.title for column in plain.page(number)]
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get("/columns/", {"page": number}).text
+        shown = [title for title in expected if title in html]
+        assert shown == expected, number
+        listed = " ".join(q["sql"] for q in queries.captured_queries if "LIMIT" in q["sql"])
+        assert ('"published_at" ASC' in listed) == (number == plain.num_pages), number

@@ -65,8 +65,28 @@ def _list_page(request, template, context, *, scope=None, key=""):
     return _validators(response, etag, changed)
 
 
-def _page(request, queryset, per_page=PER_PAGE):
-    paginator = Paginator(queryset, per_page)
+class ArchivePaginator(Paginator):
+    """
+    Pages past the middle are read from the far end: an OFFSET costs every row it skips, so
+    the archive's last page would sort and skip all the columns. Reversed, the last page is
+    the first rows of an index scan read backwards. The queryset's order must be total.
+    """
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        if bottom <= self.count // 2:
+            return super().page(number)
+        rows = list(self.object_list.reverse()[self.count - top : self.count - bottom])
+        rows.reverse()
+        return self._get_page(rows, number, self)
+
+
+def _page(request, queryset, per_page=None, paginator_class=Paginator):
+    paginator = paginator_class(queryset, per_page or PER_PAGE)
     return paginator.get_page(request.GET.get("page"))
 
 
@@ -101,7 +121,11 @@ def archive(request):
     """Every published column, newest first. Template: ``qa/archive.html``; ``page_obj``."""
 
     def context():
-        return {"page_obj": _page(request, selectors.published_columns())}
+        return {
+            "page_obj": _page(
+                request, selectors.published_columns(), paginator_class=ArchivePaginator
+            )
+        }
 
     return _list_page(request, "qa/archive.html", context, key="archive")
 
@@ -113,7 +137,10 @@ def category(request, slug):
     columns = selectors.published_columns().filter(category=topic)
 
     def context():
-        return {"category": topic, "page_obj": _page(request, columns)}
+        return {
+            "category": topic,
+            "page_obj": _page(request, columns, paginator_class=ArchivePaginator),
+        }
 
     return _list_page(
         request,
