@@ -45,6 +45,13 @@ def lists():
     archive = ArchivePaginator(columns, PER_PAGE)
     category = Category.objects.order_by("pk").first()
     topic = ArchivePaginator(columns.filter(category=category), PER_PAGE)
+
+    def last_page(paginator):
+        # What ArchivePaginator.page() runs for the last page: the first rows in reverse.
+        return paginator.object_list.reverse()[
+            : paginator.count - (paginator.num_pages - 1) * paginator.per_page
+        ]
+
     newest = Column.objects.published().order_by("-published_at").first()
     expert = Expert.objects.filter(answers__column=newest).order_by("pk").first()
     answers = selectors.expert_answers(expert)
@@ -53,8 +60,8 @@ def lists():
     return {
         "home, latest columns": columns[:7],
         "archive, first page": archive.page(1).object_list,
-        "archive, last page (read in reverse)": archive.page(archive.num_pages).object_list,
-        f"topic {category.slug}, last page": topic.page(topic.num_pages).object_list,
+        "archive, last page (read in reverse)": last_page(archive),
+        f"topic {category.slug}, last page": last_page(topic),
         "expert profile, first page of answers": answers[:EXPERT_ANSWERS_PER_PAGE],
         "expert profile, stamp and count": answers.order_by(),
         f"search {SEARCH_QUERY!r}, first page": search_columns(SEARCH_QUERY)[:10],

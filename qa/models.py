@@ -13,7 +13,7 @@ import unicodedata
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -179,8 +179,10 @@ class Question(TimeStamped):
 class ExpertQuerySet(models.QuerySet):
     def published(self):
         """Public profiles: panel members, and past contributors with a published answer."""
+        # EXISTS, not IN: looking up one profile then probes that expert's answers through
+        # their index, instead of collecting the experts of every published answer (65 ms).
         return self.filter(
-            Q(is_active=True) | Q(pk__in=Answer.objects.published().values("expert_id"))
+            Q(is_active=True) | Exists(Answer.objects.published().filter(expert=OuterRef("pk")))
         )
 
 
