@@ -179,6 +179,7 @@ def run():
         manage(env, "migrate", "--no-input")
         if collect.wait():
             raise SystemExit("collectstatic failed")
+        processes.remove(("collectstatic", collect))  # done: the waits below watch servers
         log("migrated, static files collected; starting gunicorn and db_worker")
         web = start([GUNICORN, "-c", "gunicorn.conf.py", "panel.wsgi"], env, folder / "web.log")
         processes.append(("gunicorn", web))
