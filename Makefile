@@ -28,7 +28,7 @@ CHROMIUM := /usr/bin/chromium
 AXE := node_modules/axe-core/axe.min.js
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install run test e2e lint format migrate demo check prod-check serve-prod worker bench
+.PHONY: help install run test e2e lint format migrate demo check prod-check serve-prod worker smoke bench
 
 help:
 	@echo "make run     set everything up, load the demo, serve http://$(HOST):$(PORT)"
@@ -38,6 +38,7 @@ help:
 	@echo "make prod-check   check --deploy with production settings (zero warnings)"
 	@echo "make serve-prod   collectstatic, migrate, gunicorn (needs DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS)"
 	@echo "make worker       the task worker: periodic jobs and emails"
+	@echo "make smoke        gunicorn and db_worker on PostgreSQL and Redis: a column published by the worker"
 	@echo "make bench        load-test the production server (BENCH_DB=sqlite for SQLite)"
 
 $(VENV)/.installed: pyproject.toml uv.lock
@@ -108,6 +109,9 @@ serve-prod: install
 worker: install
 	$(BIN)/python manage.py periodic_start
 	$(BIN)/python manage.py db_worker --no-reload
+
+smoke: install
+	$(BIN)/python bench/smoke.py
 
 bench: install
 	$(BIN)/python bench/run.py

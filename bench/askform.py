@@ -2,11 +2,17 @@
 
 from html.parser import HTMLParser
 
+# BENCHN is replaced with the request's number by the load script, so that every send is a new
+# question (the same text twice from one reader is kept once) and the row measures an insert.
+SEND_NUMBER = "BENCHN"
 ASK_FIELDS = {
-    "body": "My manager keeps moving my review date. How do I ask for the raise I was promised?",
+    "body": "My manager keeps moving my review date. How do I ask for the raise I was promised? "
+    f"(send {SEND_NUMBER})",
     "signature": "B",
     "name": "Bench Reader",
     "email": "bench@reader.example",
+    "consent": "on",
+    "website": "",
 }
 
 
@@ -19,6 +25,8 @@ class FormInputs(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "input" and attrs.get("name"):
+            if attrs.get("type") == "checkbox":
+                return  # unticked, as served; ASK_FIELDS ticks consent
             self.values.setdefault(attrs["name"], attrs.get("value") or "")
         elif tag == "select":
             self.select = attrs.get("name")
@@ -31,7 +39,10 @@ class FormInputs(HTMLParser):
 
 
 def form_fields(html):
-    """Every named input's served value, and each select's first real option, then ASK_FIELDS."""
+    """
+    Every named input's served value (the signed ``started`` among them), each select's first
+    real option (the topic), then ASK_FIELDS: the form's fields as qa/forms.py names them.
+    """
     inputs = FormInputs()
     inputs.feed(html)
     return {**inputs.values, **ASK_FIELDS}

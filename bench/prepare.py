@@ -9,6 +9,7 @@ Prints one JSON object as the last line on stdout.
 import json
 import os
 import sys
+from math import ceil
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -28,6 +29,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from qa.models import Column, Expert, Question  # noqa: E402
 from qa.roles import EDITORS, add_to_group  # noqa: E402
+from qa.search import search_columns  # noqa: E402
+from qa.views.public import PER_PAGE  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from askform import form_fields  # noqa: E402
@@ -99,7 +102,8 @@ def main():
         "column_uncached": f"/columns/{columns[0]}/",
         "column_cached": f"/columns/{newest.slug}/",
         "expert": expert.get_absolute_url(),
-        "archive_last": "/columns/?page=last",
+        # The paginator reads a page number only ("last" would serve the first page).
+        "archive_last": f"/columns/?page={ceil(Column.objects.published().count() / PER_PAGE)}",
         "search": "/search/?" + "q=" + SEARCH_QUERY.replace(" ", "+"),
         "ask": "/ask/",
         "admin_questions": "/admin/qa/question/",
@@ -120,9 +124,15 @@ def main():
             if form.status_code == 200:
                 response, queries = count(client, "post", path, ask_post(form, client))
                 rows[name] = {"status": response.status_code, "queries": queries}
+                # A 200 is the form again, with errors: the row would not measure a send.
+                if response.status_code != 302:
+                    raise SystemExit(f"POST /ask/ was refused ({response.status_code})")
             continue
         response, queries = count(client, "get", path)
         rows[name] = {"status": response.status_code, "queries": queries}
+        if name == "search":
+            rows[name]["results"] = search_columns(SEARCH_QUERY).count()
+            log(f"search {path}: {rows[name]['results']} columns found")
     print(
         json.dumps(
             {

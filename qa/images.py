@@ -210,7 +210,9 @@ def share_image_name(column, answers):
     parts = [column.title, column.category.name]
     parts += [f"{e.name}|{e.headshot.name or ''}" for e in _share_experts(answers)]
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
-    return f"share/{column.slug[:80]}-{digest}.png"
+    # The field holds 100 characters: 6 + 60 + 1 + 12 + 4, and room for the suffix a storage
+    # adds when the name is taken.
+    return f"share/{column.slug[:60]}-{digest}.png"
 
 
 def share_image_draw(column, answers, *, storage=default_storage):

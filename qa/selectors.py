@@ -105,13 +105,23 @@ def panel_experts():
 
 
 def expert_answers(expert):
-    """An expert's published answers with their columns, newest column first."""
-    return list(
+    """
+    An expert's published answers with their columns, newest column first, as a queryset to
+    page through. The profile lists headlines: the answers' texts are not loaded.
+    """
+    return (
         Answer.objects.published()
         .filter(expert=expert)
         .select_related("column", "column__category")
-        .order_by("-column__published_at", "position")
+        .defer("body", "body_html", "column__intro")
+        .order_by("-column__published_at", "position", "pk")
     )
+
+
+def expert_answers_stamp(answers):
+    """The newest change among ``answers``' columns, and how many answers: the profile's ETag."""
+    stamp = answers.order_by().aggregate(changed=Max("column__updated_at"), count=Count("id"))
+    return stamp["changed"], stamp["count"]
 
 
 def categories_with_columns():

@@ -67,3 +67,54 @@ def committed_roles(transactional_db):
     editors.permissions.set(qa_permissions.filter(codename__in=editor_codenames))
     experts, _ = Group.objects.get_or_create(name="Experts")
     experts.permissions.set(qa_permissions.filter(codename__in=roles.EXPERT_PERMISSIONS))
+
+
+@pytest.fixture
+def shared_redis(settings):
+    """
+    The cache on Redis under a key prefix of this test's own, and a way to run Python in a
+    second process (a fresh interpreter with Django set up from the same settings and the same
+    REDIS_URL), as another web node would. Skips without REDIS_URL.
+    """
+    import os
+    import secrets
+    import subprocess
+    import sys
+    import textwrap
+
+    from django.core.cache import caches
+
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("REDIS_URL is not set: sharing a cache between processes needs Redis")
+    prefix = f"shared-test-{secrets.token_hex(4)}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    caches["default"].clear()
+
+    def elsewhere(code):
+        """Run ``code`` after ``django.setup()`` in another process; returns its stdout."""
+        script = "import django\ndjango.setup()\n" + textwrap.dedent(code)
+        result = subprocess.run(
+            [sys.executable, "-c", script],
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "panel.test_settings",
+                "REDIS_URL": redis_url,
+                "CACHE_KEY_PREFIX": prefix,
+                "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    yield elsewhere
+    caches["default"].clear()

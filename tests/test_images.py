@@ -170,3 +170,12 @@ def test_share_image_is_1200_by_630_with_initials_fallback():
     png = share_image_draw(answer.column, [answer])
     with Image.open(io.BytesIO(png)) as image:
         assert image.size == (1200, 630)
+
+
+@pytest.mark.django_db
+def test_a_column_with_the_longest_slug_gets_its_share_image(client):
+    """A 200-character slug still fits the share image's 100-character file name."""
+    column = AnswerFactory(column=ColumnFactory(published=True, slug="s" * 200)).column
+    assert client.get(column.get_absolute_url()).status_code == 200
+    column.refresh_from_db()
+    assert column.share_image.name and len(column.share_image.name) <= 100

@@ -1,5 +1,6 @@
 """The public site: the column page against the source piece, visibility, caching, JSON-LD."""
 
+import datetime
 import json
 import re
 from html.parser import HTMLParser
@@ -10,9 +11,11 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from qa import selectors
 from qa.catalogue import columns_import_file
 from qa.demo import SOURCE_COLUMN
 from qa.models import Answer, Column, Publication
+from qa.views.public import PAGE_VERSION
 
 from .factories import AnswerFactory, CategoryFactory, ColumnFactory, ExpertFactory
 
@@ -387,3 +390,66 @@ def test_search_page_highlights_and_survives_odd_queries(client):
 def test_robots_points_to_the_sitemap(client, settings):
     text = client.get(reverse("qa:robots")).text
     assert f"Sitemap: {settings.SITE_URL}/sitemap.xml" in text
+
+
+def test_the_page_cache_is_shared_with_another_web_process(client, shared_redis):
+    """A page rendered here is found by a second process; one it stores is served here."""
+    column = AnswerFactory(column=ColumnFactory(published=True), body="Rendered here.").column
+    url = column.get_absolute_url()
+    assert "Rendered here." in client.get(url).text
+    changed = selectors.column_for_page(column.slug).last_changed
+    key = f"column-page:{PAGE_VERSION}:{column.pk}:{changed.isoformat()}"
+
+    seen = shared_redis(
+        f"""
+        from django.core.cache import cache
+        html = cache.get({key!r})
+        print("Rendered here." in html)
+        cache.set({key!r}, html.replace("Rendered here.", "Stored by another process."))
+        """
+    )
+
+    assert seen == "True"
+    assert "Stored by another process." in client.get(url).text
+
+
+def test_expert_profile_pages_its_answers_in_a_fixed_number_of_queries(
+    client, django_assert_num_queries
+):
+    """The expert, the stamp and count, the publication, one page: the same at 5 and at 45."""
+    expert = ExpertFactory()
+    for _ in range(5):
+        AnswerFactory(expert=expert, column=ColumnFactory(published=True))
+    url = expert.get_absolute_url()
+    client.get(url)
+    with django_assert_num_queries(4):
+        assert client.get(url).status_code == 200
+    for _ in range(40):
+        AnswerFactory(expert=expert, column=ColumnFactory(published=True))
+    with django_assert_num_queries(4):
+        first = client.get(url).text
+    assert first.count('<li>\n      <a href="/columns/') == 20 and "Page 1 of 3" in first
+    last = client.get(url, {"page": 3}).text
+    assert last.count('<li>\n      <a href="/columns/') == 5
+
+
+def test_archive_reads_deep_pages_from_the_far_end_with_the_same_columns(client, monkeypatch):
+    """Every page holds what a plain OFFSET would give; the last pages are read in reverse."""
+    from django.core.paginator import Paginator
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from qa.views import public
+
+    monkeypatch.setattr(public, "PER_PAGE", 3)
+    for day in range(8):
+        ColumnFactory(published=True, published_at=timezone.now() - datetime.timedelta(days=day))
+    plain = Paginator(selectors.published_columns(), 3)
+    for number in plain.page_range:
+        expected = [column.title for column in plain.page(number)]
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get("/columns/", {"page": number}).text
+        shown = [title for title in expected if title in html]
+        assert shown == expected, number
+        listed = " ".join(q["sql"] for q in queries.captured_queries if "LIMIT" in q["sql"])
+        assert ('"published_at" ASC' in listed) == (number == plain.num_pages), number

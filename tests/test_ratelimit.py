@@ -154,3 +154,25 @@ def test_the_limit_holds_on_redis_across_processes(client, settings):
             assert response["Retry-After"] == str(59 * 60 + 30)  # the 12:59 minute leaves at 14:00
     finally:
         caches["default"].clear()
+
+
+@pytest.mark.django_db
+def test_the_limit_is_shared_with_another_web_process(client, settings, shared_redis):
+    """A second process, on the same Redis, counts this reader's sends and sees them."""
+    from .factories import CategoryFactory
+
+    settings.ASK_RATE_LIMIT_PER_HOUR = 3
+    category = CategoryFactory()
+    assert client.post(ASK, payload(category, body=f"{'x' * 40} first")).status_code == 302
+    sender = sender_hash("127.0.0.1")  # the test client's REMOTE_ADDR
+
+    counted = shared_redis(
+        f"""
+        from qa.ratelimit import Limit
+        limit = Limit("ask", 3)
+        print(limit.hit({sender!r}), limit.hit({sender!r}), limit.retry_after({sender!r}) > 0)
+        """
+    )
+
+    assert counted == "2 3 True"
+    assert client.post(ASK, payload(category, body=f"{'y' * 40} second")).status_code == 429

@@ -48,6 +48,12 @@ def _validators(response, etag, last_modified):
     return response
 
 
+# Columns per page of the archive and of a topic.
+PER_PAGE = 12
+# Answers per page of an expert's profile: a long-serving expert has hundreds.
+EXPERT_ANSWERS_PER_PAGE = 20
+
+
 def _list_page(request, template, context, *, scope=None, key=""):
     """Render a list page with validators from the newest change among its columns."""
     changed, count = selectors.published_stamp(scope)
@@ -59,8 +65,28 @@ def _list_page(request, template, context, *, scope=None, key=""):
     return _validators(response, etag, changed)
 
 
-def _page(request, queryset, per_page=12):
-    paginator = Paginator(queryset, per_page)
+class ArchivePaginator(Paginator):
+    """
+    Pages past the middle are read from the far end: an OFFSET costs every row it skips, so
+    the archive's last page would sort and skip all the columns. Reversed, the last page is
+    the first rows of an index scan read backwards. The queryset's order must be total.
+    """
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        if bottom <= self.count // 2:
+            return super().page(number)
+        rows = list(self.object_list.reverse()[self.count - top : self.count - bottom])
+        rows.reverse()
+        return self._get_page(rows, number, self)
+
+
+def _page(request, queryset, per_page=None, paginator_class=Paginator):
+    paginator = paginator_class(queryset, per_page or PER_PAGE)
     return paginator.get_page(request.GET.get("page"))
 
 
@@ -95,7 +121,11 @@ def archive(request):
     """Every published column, newest first. Template: ``qa/archive.html``; ``page_obj``."""
 
     def context():
-        return {"page_obj": _page(request, selectors.published_columns())}
+        return {
+            "page_obj": _page(
+                request, selectors.published_columns(), paginator_class=ArchivePaginator
+            )
+        }
 
     return _list_page(request, "qa/archive.html", context, key="archive")
 
@@ -107,7 +137,10 @@ def category(request, slug):
     columns = selectors.published_columns().filter(category=topic)
 
     def context():
-        return {"category": topic, "page_obj": _page(request, columns)}
+        return {
+            "category": topic,
+            "page_obj": _page(request, columns, paginator_class=ArchivePaginator),
+        }
 
     return _list_page(
         request,
@@ -182,17 +215,26 @@ def expert_list(request):
 
 @require_safe
 def expert_detail(request, slug):
-    """A public profile. Template: ``qa/expert_detail.html``; ``expert``, ``answers``."""
+    """
+    A public profile. Template: ``qa/expert_detail.html``; ``expert``, ``answers`` (one page,
+    newest first), ``page_obj``.
+    """
     expert = get_object_or_404(Expert.objects.published(), slug=slug)
     answers = selectors.expert_answers(expert)
-    changed = max([expert.updated_at, *(a.column.updated_at for a in answers)])
-    etag = _etag("expert", expert.pk, changed.isoformat(), len(answers))
+    answers_changed, count = selectors.expert_answers_stamp(answers)
+    changed = max(filter(None, [expert.updated_at, answers_changed]))
+    etag = _etag("expert", expert.pk, changed.isoformat(), count, request.GET.urlencode())
     not_modified = _conditional(request, etag, changed)
     if not_modified is not None:
         return _validators(not_modified, etag, changed)
+    paginator = Paginator(answers, EXPERT_ANSWERS_PER_PAGE)
+    paginator.count = count  # counted with the stamp: no second COUNT(*)
+    page_obj = paginator.get_page(request.GET.get("page"))
     response = HttpResponse(
         render_to_string(
-            "qa/expert_detail.html", {"expert": expert, "answers": answers}, request=request
+            "qa/expert_detail.html",
+            {"expert": expert, "answers": page_obj.object_list, "page_obj": page_obj},
+            request=request,
         )
     )
     return _validators(response, etag, changed)
