@@ -55,3 +55,15 @@ def remind_and_review():
     reminded = reminders_send()
     moved = columns_review_due()
     return {"reminded": len(reminded), "to_review": [column.pk for column in moved]}
+
+
+@task()
+def share_image_refresh(*, column_id):
+    """Draw a published column's share image now, if what it shows has changed."""
+    from . import images, selectors
+    from .models import Column
+
+    column = Column.objects.published().select_related("category").filter(pk=column_id).first()
+    if column is None:
+        return None
+    return images.share_image_ensure(column, selectors.column_answers(column))

@@ -126,6 +126,18 @@ def test_publish_twice_publishes_once_with_one_set_of_emails(
     assert len(mail.outbox) == 2  # the reader and the expert
 
 
+def test_publishing_draws_the_share_image_before_the_first_reader(
+    editor, in_review, django_capture_on_commit_callbacks
+):
+    column, _answer = in_review
+    assert not column.share_image
+    with django_capture_on_commit_callbacks(execute=True):
+        column_publish(column=column, by=editor)
+    column.refresh_from_db()
+    assert column.share_image.name.startswith("share/")
+    assert column.share_image.storage.exists(column.share_image.name)
+
+
 def test_experts_not_used_are_thanked_not_told_they_were_rejected(
     editor, in_review, expert_b, django_capture_on_commit_callbacks
 ):

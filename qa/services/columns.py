@@ -374,7 +374,15 @@ def column_publish(*, column, by):
             to_status=Column.Status.PUBLISHED,
         )
         _publication_emails(column)
+        _share_image_refresh(column)
     return column
+
+
+def _share_image_refresh(column):
+    """Draw the share image in the background, so the first reader does not wait for Pillow."""
+    from ..tasks import share_image_refresh
+
+    transaction.on_commit(lambda: share_image_refresh.enqueue(column_id=column.pk))
 
 
 def _publication_emails(column):
@@ -483,4 +491,5 @@ def column_correct(*, column, changes, by, note=""):
         transition_record(
             action="column_correct", by=by, column=column, note=note, changes=recorded
         )
+        _share_image_refresh(column)
     return column
