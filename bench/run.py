@@ -1,7 +1,7 @@
 """
 `make bench`: the production server under load, page by page, against its own /healthz.
 
-1. builds a production environment (DJANGO_DEBUG=0) over PostgreSQL (database bench6 unless
+1. builds a production environment (DJANGO_DEBUG=0) over PostgreSQL (database panel_bench unless
    BENCH_DATABASE_URL says otherwise) or SQLite with BENCH_DB=sqlite, and Redis;
 2. runs prepare.py in it: the data once (generate_data, cached), an editor's session, and each
    page's SQL query count with the test client;
@@ -71,7 +71,7 @@ def environment():
     if os.environ.get("BENCH_DB", "postgres") == "sqlite":
         database = f"sqlite:///{DATA / 'bench.sqlite3'}"
     else:
-        database = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench6")
+        database = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/panel_bench")
     env.update(
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
