@@ -28,11 +28,12 @@ CHROMIUM := /usr/bin/chromium
 AXE := node_modules/axe-core/axe.min.js
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install run test e2e lint format migrate demo check prod-check serve-prod worker smoke bench
+.PHONY: help install run test security e2e lint format migrate demo check prod-check serve-prod worker smoke bench
 
 help:
 	@echo "make run     set everything up, load the demo, serve http://$(HOST):$(PORT)"
 	@echo "make test    set everything up and run the test suite"
+	@echo "make security  the slow hostile-input measurements, gunicorn and a killed worker (PostgreSQL)"
 	@echo "make e2e     install Chromium and axe-core if missing, run the browser tests"
 	@echo "make lint    ruff check and format check;  make format  to fix"
 	@echo "make prod-check   check --deploy with production settings (zero warnings)"
@@ -64,6 +65,11 @@ run: demo
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The measurements SECURITY.md quotes that take minutes: real gunicorn and db_worker processes
+# over PostgreSQL (skipped on SQLite; set DATABASE_URL), and the heaviest payload sweeps.
+security: install
+	$(BIN)/pytest -m slow -s $(PYTEST_ARGS)
 
 # Debian's Chromium: Playwright's own browser download is not used.
 $(CHROMIUM):

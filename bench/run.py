@@ -71,7 +71,9 @@ def environment():
     if os.environ.get("BENCH_DB", "postgres") == "sqlite":
         database = f"sqlite:///{DATA / 'bench.sqlite3'}"
     else:
-        database = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/panel_bench")
+        database = os.environ.get(
+            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/panel_bench"
+        )
     env.update(
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),

@@ -173,9 +173,13 @@ PERIODIC_JOBS = {
     "columns_review_due": "qa.services.columns_review_due",
     "task_results_prune": "qa.periodic.task_results_prune",
     "emails_retry": "qa.emails.emails_retry",
+    "tasks_reclaim_stalled": "qa.periodic.tasks_reclaim_stalled",
 }
 PERIODIC_INTERVAL_SECONDS = int(env("PERIODIC_INTERVAL_SECONDS", "60"))
 TASK_RESULTS_KEEP_DAYS = int(env("TASK_RESULTS_KEEP_DAYS", "14"))
+# A task running longer than this is taken for one whose worker died, and queued again. Every
+# task finishes well within it (SMTP's own timeout is EMAIL_TIMEOUT).
+TASK_LEASE_SECONDS = int(env("TASK_LEASE_SECONDS", "600"))
 
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out account or address is refused before its password is checked.

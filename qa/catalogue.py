@@ -39,9 +39,22 @@ def _text(obj, key, place, *, required=False, max_length=None):
         return ""
     if not isinstance(value, str):
         raise CatalogueError(where, f"must be text, not {type(value).__name__}")
+    _require_storable(value, where)
     if max_length and len(value) > max_length:
         raise CatalogueError(where, f"at most {max_length} characters")
     return value.strip()
+
+
+def _require_storable(value, where):
+    """Text every database keeps as it is: PostgreSQL refuses NUL, and no codec a lone surrogate."""
+    if "\x00" in value:
+        raise CatalogueError(where, "must not contain NUL characters (\\u0000)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise CatalogueError(
+            where, f"is not valid Unicode (a lone surrogate at character {error.start + 1})"
+        ) from error
 
 
 def _object(obj, key, place, *, required=True):
@@ -70,12 +83,17 @@ def week_of(moment):
 
 
 def _category(name):
-    category = (
-        Category.objects.filter(name__iexact=name).first()
-        or Category.objects.filter(slug=slugify(name)[:100]).first()
-    )
+    slug = slugify(name)[:100]
+    category = Category.objects.filter(name__iexact=name).first()
+    if category is None and slug:
+        category = Category.objects.filter(slug=slug).first()
     if category is None:
-        category = Category.objects.create(name=name, slug=slugify(name)[:100] or "topic")
+        # A name with no letters to slug ("???") still gets a slug of its own.
+        base, number = slug or "topic", 1
+        while Category.objects.filter(slug=slug).exists() or not slug:
+            number += 1
+            slug = f"{base[:90]}-{number}"
+        category = Category.objects.create(name=name, slug=slug)
     return category
 
 
@@ -115,12 +133,17 @@ def column_import(spec, *, place=""):
     published_at = None
     raw_date = spec.get("published_at")
     if raw_date not in (None, ""):
-        parsed = parse_datetime(raw_date) if isinstance(raw_date, str) else None
+        try:
+            parsed = parse_datetime(raw_date) if isinstance(raw_date, str) else None
+            if parsed is not None:
+                published_at = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+                week_of(published_at)  # a date at the very edge of the calendar fails here
+        except (ValueError, OverflowError):
+            published_at = parsed = None
         if parsed is None:
             raise CatalogueError(
                 f"{prefix}published_at", "not a date and time like 2013-06-14T09:00:00+00:00"
             )
-        published_at = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
 
     question_spec = _object(spec, "question", place)
     question_text = _text(question_spec, "text", f"{prefix}question", required=True)

@@ -1,25 +1,61 @@
 """RSS 2.0 and Atom feeds of published columns, site-wide and per topic, each item in full."""
 
+import re
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import escape
 
 from . import selectors
 from .models import Category, Publication
 
 FEED_LENGTH = 20
 
+# Characters XML 1.0 cannot carry at all (Django refuses to write them, which was a 500).
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value):
+    """``value`` without the characters XML cannot hold; lists and tuples element by element."""
+    if isinstance(value, str):
+        return NOT_XML.sub("", value)
+    if isinstance(value, list | tuple):
+        return type(value)(xml_text(part) for part in value)
+    return value
+
+
+class XMLSafe:
+    """A feed type whose every text, feed-wide and per item, is cleaned for XML first."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*map(xml_text, args), **{k: xml_text(v) for k, v in kwargs.items()})
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*map(xml_text, args), **{k: xml_text(v) for k, v in kwargs.items()})
+
+
+class RSSFeed(XMLSafe, Rss201rev2Feed):
+    pass
+
+
+class AtomFeed(XMLSafe, Atom1Feed):
+    pass
+
 
 class LatestColumnsFeed(Feed):
     """The newest columns, each item carrying the full column with its answers."""
 
+    feed_type = RSSFeed
+
     def title(self):
         return Publication.current().name
 
+    # A channel's description is HTML to many feed readers, like an item's: escape the text.
     def description(self):
-        return Publication.current().tagline
+        return escape(Publication.current().tagline)
 
     def link(self):
         return "/"
@@ -65,7 +101,7 @@ class LatestColumnsFeed(Feed):
 
 
 class LatestColumnsAtomFeed(LatestColumnsFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
 
     def feed_url(self):
         return "/feed/atom/"
@@ -84,7 +120,7 @@ class CategoryFeed(LatestColumnsFeed):
         return f"{obj.name} — {Publication.current().name}"
 
     def description(self, obj):
-        return obj.description or f"Columns on {obj.name}."
+        return escape(obj.description or f"Columns on {obj.name}.")
 
     def link(self, obj):
         return obj.get_absolute_url()

@@ -10,6 +10,7 @@ the public site.
 import hashlib
 import io
 import textwrap
+import uuid
 import warnings
 from pathlib import PurePosixPath
 
@@ -37,17 +38,23 @@ TINT = (232, 239, 248)
 FONT_DIR = "/usr/share/fonts/truetype/dejavu/"
 
 
-def headshot_open(upload):
-    """Decode an upload after checking size, type and pixel count. Raises ValidationError."""
+THE_HEADSHOT = _("The headshot")
+
+
+def image_open(upload, *, what=THE_HEADSHOT, min_side=HEADSHOT_MIN_SIDE):
+    """
+    Decode an upload after checking its size, then its decoded type and pixel count, whatever
+    its name or declared content type. ``what`` names it in the errors. Raises ValidationError.
+    """
     size = getattr(upload, "size", None)
     if size is None:
         upload.seek(0, io.SEEK_END)
         size = upload.tell()
     if size > HEADSHOT_MAX_BYTES:
         raise ValidationError(
-            _("The headshot is %(mb).1f MB; the most is 5 MB."),
+            _("%(what)s is %(mb).1f MB; the most is 5 MB."),
             code="file_too_large",
-            params={"mb": size / 1024 / 1024},
+            params={"what": what, "mb": size / 1024 / 1024},
         )
     upload.seek(0)
     try:
@@ -56,35 +63,42 @@ def headshot_open(upload):
             image = Image.open(upload)
             if image.format not in HEADSHOT_FORMATS:
                 raise ValidationError(
-                    _("The headshot must be a JPEG, PNG or WebP photo, not %(kind)s."),
+                    _("%(what)s must be a JPEG, PNG or WebP image, not %(kind)s."),
                     code="invalid_type",
-                    params={"kind": image.format or "an unknown format"},
+                    params={"what": what, "kind": image.format or "an unknown format"},
                 )
             width, height = image.size
             if width * height > HEADSHOT_MAX_PIXELS:
                 raise ValidationError(
-                    _("The headshot is %(w)d×%(h)d pixels; the most is 25 megapixels."),
+                    _("%(what)s is %(w)d×%(h)d pixels; the most is 25 megapixels."),
                     code="too_many_pixels",
-                    params={"w": width, "h": height},
+                    params={"what": what, "w": width, "h": height},
                 )
-            if min(width, height) < HEADSHOT_MIN_SIDE:
+            if min(width, height) < min_side:
                 raise ValidationError(
-                    _("The headshot is %(w)d×%(h)d pixels; it needs at least 64 on each side."),
+                    _("%(what)s is %(w)d×%(h)d pixels; it needs at least %(min)d on each side."),
                     code="too_small",
-                    params={"w": width, "h": height},
+                    params={"what": what, "w": width, "h": height, "min": min_side},
                 )
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise ValidationError(
-            _("The headshot has too many pixels; the most is 25 megapixels."),
+            _("%(what)s has too many pixels; the most is 25 megapixels."),
             code="too_many_pixels",
+            params={"what": what},
         ) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise ValidationError(
-            _("The headshot is not an image Pillow can read (JPEG, PNG or WebP)."),
+            _("%(what)s is not a whole image Pillow can read (JPEG, PNG or WebP)."),
             code="invalid_image",
+            params={"what": what},
         ) from error
     return image
+
+
+def headshot_open(upload):
+    """Decode a headshot upload after checking size, type and pixel count."""
+    return image_open(upload)
 
 
 def _flatten(image):
@@ -105,6 +119,29 @@ def headshot_reencode(upload):
     image.save(buffer, "JPEG", quality=88, optimize=True)
     stem = PurePosixPath(getattr(upload, "name", "") or "headshot").stem[:80] or "headshot"
     return ContentFile(buffer.getvalue(), name=f"{stem}.jpg")
+
+
+INLINE_MAX_SIDE = 2000
+
+
+def inline_image_reencode(upload):
+    """
+    An image for an answer's body (markdownx's upload), checked like a headshot and re-encoded
+    in its own format (JPEG, PNG or WebP), upright, at most 2000 pixels a side, with no
+    metadata: what was uploaded is never what is stored.
+    """
+    image = image_open(upload, what=_("The image"), min_side=1)
+    kind = image.format
+    image = ImageOps.exif_transpose(image)
+    image.thumbnail((INLINE_MAX_SIDE, INLINE_MAX_SIDE))
+    if kind == "JPEG":
+        image = image.convert("RGB")
+    elif image.mode not in ("RGB", "RGBA", "L", "LA"):
+        image = image.convert("RGBA")
+    buffer = io.BytesIO()
+    image.save(buffer, kind, **({"quality": 88} if kind != "PNG" else {"optimize": True}))
+    extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[kind]
+    return ContentFile(buffer.getvalue(), name=f"{uuid.uuid4().hex}.{extension}")
 
 
 def rendition_name(headshot_name, size, extension):

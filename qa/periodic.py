@@ -68,6 +68,29 @@ def task_results_prune():
     return deleted
 
 
+def tasks_reclaim_stalled():
+    """
+    Put back in the queue every task that has been running longer than TASK_LEASE_SECONDS: its
+    worker died (killed, out of memory, the machine lost) without finishing it, and the database
+    worker never looks at a running task again. Running a task twice is safe because every
+    task is idempotent (emails are keyed, publishing checks the column's status under a lock).
+    Returns how many were put back.
+    """
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = timezone.now() - datetime.timedelta(seconds=settings.TASK_LEASE_SECONDS)
+    stalled = DBTaskResult.objects.running().filter(started_at__lte=cutoff)
+    reclaimed = stalled.update(status=TaskResultStatus.READY, started_at=None)
+    if reclaimed:
+        logger.warning(
+            "Put back %d task(s) running for more than %d s: their worker stopped mid-task.",
+            reclaimed,
+            settings.TASK_LEASE_SECONDS,
+        )
+    return reclaimed
+
+
 def _pending_ticks(exclude_id=None):
     """Ticks waiting in the database queue, or None when the backend is not the database."""
     from django.tasks import TaskResultStatus

@@ -18,6 +18,8 @@ def send_email(*, key, to, subject, template, context):
     ``manage.py retry_emails`` sends it later.) Either way the caller never sees the failure.
     """
     body = render_to_string(f"emails/{template}.txt", context)
+    # A subject is one header line: a title with a line break in it would make every try fail.
+    subject = " ".join(subject.split())
     with transaction.atomic():
         dispatch, _created = Dispatch.objects.select_for_update().get_or_create(
             key=key, defaults={"to": to, "subject": subject[:300], "body": body}

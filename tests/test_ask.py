@@ -1,5 +1,6 @@
 import datetime
 import re
+import secrets
 import time
 from html.parser import HTMLParser
 from operator import itemgetter
@@ -462,6 +463,65 @@ def test_a_wrong_token_gives_404(client, category):
     assert client.get(f"/questions/{question.token[:-1]}x/").status_code == 404
     assert client.get(f"/questions/{question.pk}/").status_code == 404
     assert client.get(f"/questions/{question.token[:-1]}x/delete/").status_code == 404
+
+
+def wrong_tokens(token, pk):
+    """Every shape of wrong token: near misses, other encodings, ids, lengths, odd characters."""
+    return [
+        token[:-1] + ("x" if token[-1] != "x" else "y"),
+        token[:-1],
+        token + "a",
+        token.swapcase(),
+        token[::-1],
+        str(pk),
+        f"{pk:032d}",
+        "0" * len(token),
+        "-" * len(token),
+        "_",
+        "a" * 64,
+        "a" * 65,
+        "A" * 500,
+        "null",
+        "None",
+        "undefined",
+        "%00",
+        "..",
+        "admin",
+        token.encode().hex()[:64],
+    ]
+
+
+def test_a_wrong_token_of_any_shape_gives_404_and_reveals_nothing(client, category):
+    question = QuestionFactory(category=category, body="Secret question text")
+    expected = client.get("/questions/" + "b" * 32 + "/")
+    for wrong in wrong_tokens(question.token, question.pk):
+        for suffix in ("", "sent/", "delete/"):
+            response = client.get(f"/questions/{wrong}/{suffix}")
+            assert response.status_code == 404, (wrong, suffix)
+            # Every miss reads the same: nothing about how near the guess came.
+            assert response.content == expected.content
+            assert b"Secret question" not in response.content
+        before = Question.objects.values_list("status", "erased_at", "body").get()
+        assert client.post(f"/questions/{wrong}/delete/").status_code == 404
+        assert Question.objects.values_list("status", "erased_at", "body").get() == before
+
+
+def test_a_thousand_guesses_in_a_row_find_nothing_and_lock_no_one_out(client, category, capsys):
+    """Tokens are 192 random bits: guessing finds nothing, and the real link keeps working."""
+
+    questions = QuestionFactory.create_batch(5, category=category)
+    found = 0
+    for _ in range(1000):
+        guess = secrets.token_urlsafe(24)
+        found += client.get(f"/questions/{guess}/").status_code != 404
+    with capsys.disabled():
+        print(f"\nStatus tokens: 1000 random guesses, {found} found a question")
+    assert found == 0
+    for question in questions:
+        assert client.get(question.get_status_url()).status_code == 200
+    # Guessing links is not sending questions: the form is still open to this address.
+    assert client.get(ASK).status_code == 200
+    assert client.post(ASK, payload(category)).status_code == 302
 
 
 @pytest.mark.parametrize(

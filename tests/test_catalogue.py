@@ -167,6 +167,36 @@ def test_round_trip_export_wipe_import_loses_nothing(tmp_path):
 
     call_command("import_columns", str(output))
     assert columns_export() == before
+    again = tmp_path / "again.json"
+    call_command("export_columns", "--output", str(again))
+    assert again.read_bytes() == output.read_bytes()  # byte for byte
+
+
+def test_round_trip_keeps_hostile_text_byte_for_byte(tmp_path):
+    """Script, odd Unicode and Markdown in every field come back exactly as they went out."""
+    from .security import owasp_payloads
+
+    payloads = owasp_payloads()[:40] + ("\u202eRTL", "e\u0301", "😀\u200b", "a\r\nb", "**x**")
+    for index, payload in enumerate(payloads):
+        spec = column_spec(title=f"{index} {payload}"[:200], slug=f"hostile-{index}", dek=payload)
+        spec["question"] = {"text": f"Q {payload}", "signature": f"S{payload}"[:60]}
+        spec["published_at"] = f"2012-{1 + index % 12:02d}-{1 + index % 28:02d}T09:00:00+00:00"
+        spec["answers"] = [
+            {
+                "headline": payload[:200],
+                "body": f"Body {payload}",
+                "expert": {"name": f"E{index} {payload}"[:120], "company": payload[:200]},
+            }
+        ]
+        columns_import_file(write(tmp_path, f"{index}.json", spec))
+    output, again = tmp_path / "export.json", tmp_path / "again.json"
+    call_command("export_columns", "--output", str(output))
+    for model in (Answer, Column, Question, Expert, Category):
+        model.objects.all().delete()
+    call_command("import_columns", str(output))
+    call_command("export_columns", "--output", str(again))
+    assert len(json.loads(output.read_text(encoding="utf-8"))) == len(payloads)
+    assert again.read_bytes() == output.read_bytes()
 
 
 def test_source_piece_file_carries_the_reference_parts():

@@ -179,3 +179,162 @@ def test_a_column_with_the_longest_slug_gets_its_share_image(client):
     assert client.get(column.get_absolute_url()).status_code == 200
     column.refresh_from_db()
     assert column.share_image.name and len(column.share_image.name) <= 100
+
+
+# -- hostile uploads, through both doors: the expert's headshot and markdownx's endpoint ------
+
+
+def jpeg_bytes(size=(300, 200)):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (90, 140, 60)).save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def real_bomb_png():
+    """A genuine PNG of 64 megapixels, a few kilobytes on disk (one bit a pixel, all white)."""
+    buffer = io.BytesIO()
+    Image.new("1", (8000, 8000), 1).save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
+
+
+# name, bytes, declared content type
+ATTACKS = {
+    "text named .png": ("notes.png", b"just some text, honestly\n" * 20, "image/png"),
+    "HTML sent as image/jpeg": (
+        "photo.jpg",
+        b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>",
+        "image/jpeg",
+    ),
+    "SVG with script": (
+        "logo.svg",
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100" '
+        b'onload="alert(1)"><script>alert(2)</script><rect width="100" height="100"/></svg>',
+        "image/svg+xml",
+    ),
+    "SVG with script named .png": (
+        "logo.png",
+        b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        "image/png",
+    ),
+    "decompression bomb (declared 400 megapixels)": ("bomb.png", huge_png_header(), "image/png"),
+    "decompression bomb (a real 64-megapixel PNG)": ("bomb2.png", real_bomb_png(), "image/png"),
+    "over the size limit": (
+        "big.jpg",
+        jpeg_bytes()[:-2] + b"\x00" * (5 * 1024 * 1024) + b"\xff\xd9",
+        "image/jpeg",
+    ),
+    "truncated JPEG": ("cut.jpg", jpeg_bytes((400, 400))[:700], "image/jpeg"),
+    "polyglot GIF/JS": (
+        "poly.gif",
+        b"GIF89a/*\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00"
+        b"\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;*/=alert(1);//",
+        "image/gif",
+    ),
+    "polyglot GIF/JS named .jpg": (
+        "poly.jpg",
+        b"GIF89a/*\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00"
+        b"\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;*/=alert(1);//",
+        "image/jpeg",
+    ),
+}
+
+
+def stored_files(settings):
+    root = settings.MEDIA_ROOT
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+
+
+def post_headshot(client, expert, name, content, content_type):
+    return client.post(
+        f"/admin/qa/expert/{expert.pk}/change/",
+        {
+            "bio": "Bio",
+            "company": "Co",
+            "company_url": "",
+            "headshot": upload(name, content, content_type),
+        },
+    )
+
+
+def post_inline(client, name, content, content_type):
+    return client.post(
+        "/markdownx/upload/",
+        {"image": upload(name, content, content_type)},
+        headers={"x-requested-with": "XMLHttpRequest"},
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_a_hostile_headshot_gets_a_clear_error_and_nothing_is_stored(
+    attack, expert_a, expert_a_client, settings
+):
+    name, content, content_type = ATTACKS[attack]
+    response = post_headshot(expert_a_client, expert_a.expert, name, content, content_type)
+    assert response.status_code == 200  # the form again, with its error
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == ["headshot"], errors
+    assert errors["headshot"][0].startswith("The headshot ")
+    expert_a.expert.refresh_from_db()
+    assert not expert_a.expert.headshot
+    assert expert_a.expert.bio == ""  # nothing of the refused form was saved
+    assert stored_files(settings) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_a_hostile_inline_image_gets_a_clear_error_and_nothing_is_stored(
+    attack, expert_a_client, settings
+):
+    name, content, content_type = ATTACKS[attack]
+    response = post_inline(expert_a_client, name, content, content_type)
+    assert response.status_code == 400
+    assert response.json()["image"][0].startswith("The image ")
+    assert stored_files(settings) == []
+
+
+@pytest.mark.django_db
+def test_inline_upload_without_the_script_header_still_answers_json(expert_a_client, settings):
+    """markdownx's own view rendered a missing template (a 500) for a plain POST."""
+    response = expert_a_client.post(
+        "/markdownx/upload/", {"image": upload(*ATTACKS["truncated JPEG"])}
+    )
+    assert response.status_code == 400
+    assert "image" in response.json()
+    response = expert_a_client.post("/markdownx/upload/", {})
+    assert response.status_code == 400
+    assert response.json()["image"] == ["This field is required."]
+    assert stored_files(settings) == []
+
+
+def without_exif(data):
+    with Image.open(io.BytesIO(data)) as image:
+        return image.format, not image.getexif(), "exif" not in image.info
+
+
+@pytest.mark.django_db
+def test_gps_exif_is_stripped_through_both_doors(expert_a, expert_a_client, settings):
+    original = jpeg_with_gps()
+    response = post_headshot(expert_a_client, expert_a.expert, "me.jpg", original, "image/jpeg")
+    assert response.status_code == 302
+    expert_a.expert.refresh_from_db()
+    stored = (settings.MEDIA_ROOT / expert_a.expert.headshot.name).read_bytes()
+    assert without_exif(stored) == ("JPEG", True, True)
+
+    response = post_inline(expert_a_client, "me.jpg", original, "image/jpeg")
+    assert response.status_code == 200
+    url = response.json()["image_code"][len("![](") : -1]
+    stored = (settings.MEDIA_ROOT / url.removeprefix(settings.MEDIA_URL)).read_bytes()
+    assert without_exif(stored) == ("JPEG", True, True)
+    assert b"PhoneMaker" not in stored
+
+
+@pytest.mark.django_db
+def test_script_hidden_after_a_real_image_is_not_stored(expert_a_client, settings):
+    """A JPEG/HTML polyglot decodes, but what is stored is Pillow's re-encoding alone."""
+    polyglot = jpeg_bytes() + b"<script>alert(1)</script>"
+    response = post_inline(expert_a_client, "poly.jpg", polyglot, "image/jpeg")
+    assert response.status_code == 200
+    (stored,) = stored_files(settings)
+    assert stored.endswith(".jpg")
+    assert b"<script" not in (settings.MEDIA_ROOT / stored).read_bytes()

@@ -3,11 +3,15 @@ The permission matrix, generated from the URL configuration and the admin regist
 
 Every URL pattern is found by walking ``get_resolver()``; each must match a rule below, or the
 test fails naming it, so a new route cannot ship unclassified. Each URL is requested with GET
-and POST by every role: anonymous, expert A, expert B, an editor, a superuser and an inactive
-expert. (A reader with a status token joins when that route exists.) Object URLs are tried with
-the role's own object and with another's (forged ids); refused POSTs must leave the database as
-it was, and an expert's POST to their own answer and profile with forged fields (status,
-expert, column, position, name, slug, on-the-panel) changes only what an expert may change.
+and POST by every role: anonymous, a reader with a status token, expert A, expert B, an editor,
+a superuser and an inactive expert. Object URLs are tried with the role's own object and with
+another's (forged ids); refused POSTs must leave the database as it was, and an expert's POST to
+their own answer and profile with forged fields (status, expert, column, position, name, slug,
+on-the-panel) changes only what an expert may change.
+
+A status link is a bearer link: the reader opens it from an email, on any device, so whoever
+holds the token reads that one question. Another reader's question can only be reached by its
+token, which no one else has: its id, a neighbouring token, another shape of token all 404.
 """
 
 import re
@@ -21,15 +25,21 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from qa.models import Answer, Column, Dispatch, Expert, Publication, Transition
+from qa.models import Answer, Column, Dispatch, Expert, Publication, Question, Transition
 from qa.roles import EDITORS as EDITORS_GROUP
 
-from .factories import AnswerFactory, ColumnFactory, EditorFactory, ExpertUserFactory
+from .factories import (
+    AnswerFactory,
+    ColumnFactory,
+    EditorFactory,
+    ExpertUserFactory,
+    QuestionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["anonymous", "expert_a", "expert_b", "editor", "superuser", "inactive_expert"]
-SIGNED_OUT = {"anonymous", "inactive_expert"}
+ROLES = ["anonymous", "reader", "expert_a", "expert_b", "editor", "superuser", "inactive_expert"]
+SIGNED_OUT = {"anonymous", "reader", "inactive_expert"}
 STAFF = {"expert_a", "expert_b", "editor", "superuser"}
 EDITORS = {"editor", "superuser"}
 EXPERTS = {"expert_a", "expert_b"}
@@ -70,6 +80,7 @@ class World:
     experts: dict
     objects: dict  # model -> a row to address
     column: Column
+    questions: dict  # "reader": the reader's own question; "other": another reader's
 
 
 @pytest.fixture
@@ -113,6 +124,7 @@ def world(django_user_model):
         "axes.accessattempt": attempt,
         "axes.accesslog": log,
         "axes.accessfailurelog": failure,
+        "foreign_answer": AnswerFactory(status=Answer.Status.SUBMITTED),  # another column's
     }
     users = {
         "expert_a": expert_a,
@@ -122,12 +134,13 @@ def world(django_user_model):
         "inactive_expert": inactive,
     }
     experts = {"expert_a": expert_a.expert, "expert_b": expert_b.expert}
-    return World(users, answers, experts, objects, column)
+    questions = {"reader": QuestionFactory(), "other": QuestionFactory()}
+    return World(users, answers, experts, objects, column, questions)
 
 
 @pytest.fixture
 def clients(world):
-    signed_in = {"anonymous": Client()}
+    signed_in = {"anonymous": Client(), "reader": Client()}
     for role, user in world.users.items():
         signed_in[role] = Client()
         signed_in[role].force_login(user)
@@ -170,6 +183,8 @@ def admin_model_outcome(role, label, action, owner, model_admin, request_for):
             return FORBIDDEN
         if label == "qa.publication" and action in {"add", "delete"}:
             return FORBIDDEN  # one row, kept for good
+        if label == "qa.column" and action == "add":
+            return FORBIDDEN  # a column begins when an editor picks a question
         return OK
     # Accounts, sign-in records and the task queue: the superuser's alone, as their admin says.
     if role != "superuser":
@@ -205,7 +220,7 @@ def table_state():
     """Everything the matrix could change, to prove a refused POST changed nothing."""
     return {
         model.__name__: sorted(map(repr, model.objects.values_list()))
-        for model in [Answer, Expert, Column, Publication, Transition, Dispatch, Group]
+        for model in [Answer, Expert, Column, Question, Publication, Transition, Dispatch, Group]
     }
 
 
@@ -264,24 +279,58 @@ def plan_for(route, name, world, rf):
         for _owner, row in rows_for(label):
             gets = {role: LOGIN if role in SIGNED_OUT else REDIRECT for role in ROLES}
             plan.append((f"/admin/{app}/{model}/{row.pk}/", gets, None, label, "redirect"))
+    elif name in TOKEN_ROUTES:
+        suffix = TOKEN_ROUTES[name]
+        own = world.questions["reader"].token
+        get_rule, post_rule = every(OK), every(NOT_ALLOWED)
+        if suffix == "delete/":
+            post_rule = every(REDIRECT)  # erases: the status page then says "Deleted"
+        # GET-only pages refuse a POST before they look the token up; delete looks it up first.
+        forged_post = every(NOT_FOUND) if suffix == "delete/" else every(NOT_ALLOWED)
+        for token in forged_tokens(world):
+            url = f"/questions/{token}/{suffix}"
+            plan.append((url, dict.fromkeys(ROLES, NOT_FOUND), forged_post, None, name))
+        own_gets = {role: get_rule(role) for role in ROLES}
+        plan.append((f"/questions/{own}/{suffix}", own_gets, post_rule, None, name))
     elif name in SITE_RULES or route in ROUTE_RULES:
-        url, rule, post_rule = SITE_RULES.get(name) or ROUTE_RULES[route]
-        url = url.format(
-            ct=ContentType.objects.get_for_model(Column).pk,
-            column=world.column.pk,
-            slug=world.column.slug,
-            user=world.users["editor"].pk,
-        )
-        plan.append((url, {role: rule(role) for role in ROLES}, post_rule, None, name))
+        rules = SITE_RULES.get(name) or ROUTE_RULES[route]
+        if isinstance(rules, tuple):
+            rules = [rules]
+        for url, rule, post_rule in rules:
+            url = url.format(
+                ct=ContentType.objects.get_for_model(Column).pk,
+                column=world.column.pk,
+                slug=world.column.slug,
+                category=world.column.category.slug,
+                user=world.users["editor"].pk,
+                answer=world.answers["expert_a"].pk,
+                foreign_answer=world.objects["foreign_answer"].pk,
+            )
+            plan.append((url, {role: rule(role) for role in ROLES}, post_rule, None, name))
     else:
         return None
     return plan
 
 
 def test_a_route_without_a_rule_is_not_silently_skipped(world, rf):
-    """A new page (say, the reader's status page) must be classified before the matrix passes."""
-    assert plan_for("questions/<str:token>/", "qa:question_status", world, rf) is None
+    """A new page must be classified before the matrix passes."""
+    assert plan_for("reports/<str:token>/", "qa:report", world, rf) is None
     assert plan_for("", "qa:home", world, rf) is not None
+
+
+def forged_tokens(world):
+    """Tokens a reader might try for a question that is not theirs."""
+    own = world.questions["reader"].token
+    other = world.questions["other"]
+    flipped = own[:-1] + ("A" if own[-1] != "A" else "B")
+    return [
+        str(other.pk),  # the other question's id
+        flipped,  # one character off their own
+        own.upper() if own.upper() != own else own.lower(),
+        own[:-1],  # a prefix of their own
+        "0" * len(own),
+        "a" * 64,
+    ]
 
 
 def test_every_url_every_role(world, clients, rf, capsys):
@@ -298,7 +347,7 @@ def test_every_url_every_role(world, clients, rf, capsys):
                 client = clients[role]
                 if action == "admin:logout":
                     client = Client()  # signing out would end the role's session
-                    if role != "anonymous":
+                    if role in world.users:
                         client.force_login(world.users[role])
                 got = outcome_of(client.get(url))
                 cells.append(("GET", url, role, gets[role], got))
@@ -361,6 +410,19 @@ def every(outcome):
     return lambda role: outcome
 
 
+def editors_only(outcome):
+    """Signed-out roles sign in; experts are refused; editors and the superuser get ``outcome``."""
+    return lambda role: LOGIN if role in SIGNED_OUT else FORBIDDEN if role in EXPERTS else outcome
+
+
+# The reader's pages, by the path after the token.
+TOKEN_ROUTES = {
+    "qa:question_status": "",
+    "qa:question_sent": "sent/",
+    "qa:question_delete": "delete/",
+}
+
+
 # name: (URL to try, GET rule, POST rule or None: "refused as GET is, else the admin's tests").
 SITE_RULES = {
     "healthz": ("/healthz", every(OK), every(OK)),
@@ -396,6 +458,61 @@ SITE_RULES = {
         lambda role: LOGIN if role in SIGNED_OUT else OK if role == "superuser" else FORBIDDEN,
         None,
     ),
+    # The editors' pages the column admin adds; an expert's admin has no columns.
+    "admin:qa_column_calendar": ("/admin/qa/column/calendar/", editors_only(OK), None),
+    "admin:qa_column_panel": ("/admin/qa/column/panel/", editors_only(OK), None),
+    "admin:qa_column_invite": [
+        ("/admin/qa/column/{column}/invite/", editors_only(OK), None),
+        ("/admin/qa/column/987654/invite/", editors_only(NOT_FOUND), None),
+    ],
+    "admin:qa_column_schedule": [
+        ("/admin/qa/column/{column}/schedule/", editors_only(OK), None),
+        ("/admin/qa/column/987654/schedule/", editors_only(NOT_FOUND), None),
+    ],
+    "admin:qa_column_answer_action": [
+        # A draft cannot be approved: the editor is sent back with a message, nothing changes.
+        (
+            "/admin/qa/column/{column}/answers/{answer}/approve/",
+            editors_only(NOT_ALLOWED),
+            editors_only(REDIRECT),
+        ),
+        # Forged: an answer of another column, a verb that is not one, a column that is not.
+        (
+            "/admin/qa/column/{column}/answers/{foreign_answer}/approve/",
+            editors_only(NOT_ALLOWED),
+            editors_only(FORBIDDEN),
+        ),
+        (
+            "/admin/qa/column/{column}/answers/{answer}/publish/",
+            editors_only(NOT_ALLOWED),
+            editors_only(FORBIDDEN),
+        ),
+        (
+            "/admin/qa/column/987654/answers/{answer}/approve/",
+            editors_only(NOT_FOUND),
+            editors_only(NOT_FOUND),
+        ),
+    ],
+    # The public site: read-only, the same for everyone.
+    "qa:archive": ("/columns/", every(OK), every(NOT_ALLOWED)),
+    "qa:experts": ("/experts/", every(OK), every(NOT_ALLOWED)),
+    "qa:search": ("/search/?q=interview", every(OK), every(NOT_ALLOWED)),
+    "qa:robots": ("/robots.txt", every(OK), every(NOT_ALLOWED)),
+    "qa:feed": ("/feed/", every(OK), every(NOT_ALLOWED)),
+    "qa:feed_atom": ("/feed/atom/", every(OK), every(NOT_ALLOWED)),
+    "qa:category_feed": [
+        ("/topics/{category}/feed/", every(OK), every(NOT_ALLOWED)),
+        ("/topics/no-such-topic/feed/", every(NOT_FOUND), every(NOT_ALLOWED)),
+    ],
+    "qa:sitemap": ("/sitemap.xml", every(OK), every(NOT_ALLOWED)),
+    # Drafts included, so editors only: an expert must not read the others' answers early.
+    "qa:column_preview": [
+        ("/preview/columns/{column}/", editors_only(OK), editors_only(OK)),
+        ("/preview/columns/987654/", editors_only(NOT_FOUND), editors_only(NOT_FOUND)),
+    ],
+    # The forged fields are not a question: the form answers with its errors, nothing is saved.
+    "qa:ask": ("/ask/", every(OK), every(OK)),
+    "qa:ask_similar": ("/ask/similar/?q=interview", every(OK), every(NOT_ALLOWED)),
     "markdownx_markdownify": (
         "/markdownx/markdownify/",
         lambda role: FORBIDDEN if role in SIGNED_OUT else NOT_ALLOWED,
@@ -416,7 +533,12 @@ ROUTE_RULES = {
 
 def test_forged_fields_on_an_experts_own_answer_change_only_what_they_may(world, clients):
     """Mass assignment: status, expert, column, position, body_html posted along are ignored."""
+    # An expert changes an answer only while its column is still answering.
+    Column.objects.filter(pk=world.column.pk).update(
+        status=Column.Status.COLLECTING, published_at=None
+    )
     own = world.answers["expert_a"]
+    version_before = own.version
     other_column = ColumnFactory()
     response = clients["expert_a"].post(
         f"/admin/qa/answer/{own.pk}/change/",
@@ -428,6 +550,7 @@ def test_forged_fields_on_an_experts_own_answer_change_only_what_they_may(world,
             "column": other_column.pk,
             "position": 77,
             "version": 99,
+            "expected_version": own.version,
             "body_html": "<script>alert(1)</script>",
             "editor_note": "forged",
         },
@@ -442,7 +565,7 @@ def test_forged_fields_on_an_experts_own_answer_change_only_what_they_may(world,
         world.column.pk,
     )
     assert own.position != 77
-    assert own.version != 99
+    assert own.version == version_before + 1  # one save, counted by the service, not the form
     assert own.editor_note == ""
 
 

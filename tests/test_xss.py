@@ -9,7 +9,11 @@ SLOTS payloads: list pages show every slot, detail pages one slot in turn, and t
 printed count each (payload, field, page) that was really rendered.
 """
 
+import io
 import itertools
+import json
+import re
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -27,6 +31,7 @@ from .security import (
 )
 
 SLOTS = 20
+EMAIL_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "emails"
 
 
 def test_no_payload_survives_the_markdown_renderer():
@@ -230,3 +235,126 @@ def test_no_payload_reaches_an_admin_page(stage, clients):
         f"{cells} (payload, field, page) cells, {len(failures)} pages with executable output"
     )
     assert failures == []
+
+
+# -- the other outputs: feeds, the sitemap, JSON-LD, the similar-columns JSON, the share image,
+#    emails ----------------------------------------------------------------------------------
+
+
+def feed_texts(xml):
+    """Every element's text in a feed or sitemap, which must parse as XML at all."""
+    from xml.etree import ElementTree
+
+    root = ElementTree.fromstring(xml)  # noqa: S314 (our own output)
+    return [(element.tag, element.text or "") for element in root.iter()]
+
+
+def jsonld_blocks(html):
+    return re.findall(r'<script type="application/ld\+json"[^>]*>(.*?)</script>', html, re.S)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_no_payload_reaches_a_feed_the_sitemap_json_ld_or_the_similar_json(stage, client):
+    """
+    A feed's description, summary and content are HTML a feed reader renders: each is checked
+    as a page is. Titles, categories and names are text by the RSS and Atom specifications,
+    escaped once in the XML; they must simply parse.
+    """
+    outputs = reached = 0
+    failures = []
+    for chunk in chunks(xss_payloads(), SLOTS):
+        load(stage, chunk, own_payload=chunk[0])
+        urls = ["/feed/", "/feed/atom/", "/sitemap.xml"] + [
+            reverse("qa:category_feed", args=[c.category.slug]) for c in stage["columns"][:3]
+        ]
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            for tag, text in feed_texts(response.content):
+                outputs += 1
+                is_html = tag.rsplit("}", 1)[-1] in {"description", "summary", "content"}
+                if is_html and executable_parts(text):
+                    failures.append((url, tag, text[:200]))
+                if tag.endswith("loc") or tag.endswith("link"):
+                    assert text.startswith(("http://", "https://", "/")) or not text.strip(), text
+        for column in stage["columns"][: len(chunk)]:
+            html = client.get(column.get_absolute_url()).text
+            for block in jsonld_blocks(html):
+                outputs += 1
+                json.loads(block)  # whole, so nothing broke out of the string
+                assert "</" not in block and "<!--" not in block
+        for payload in chunk[:5]:
+            response = client.get("/ask/similar/", {"q": payload})
+            assert response.status_code == 200
+            assert response["Content-Type"] == "application/json"
+            assert response["X-Content-Type-Options"] == "nosniff"
+            response.json()
+            outputs += 1
+        reached = len(failures)
+    print(
+        f"\nFeeds, sitemap, JSON-LD, similar JSON: {len(xss_payloads())} payloads tried, "
+        f"{outputs} outputs checked, {reached} with executable content"
+    )
+    assert failures == []
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_the_share_image_draws_any_payload_as_a_png(stage):
+    from PIL import Image
+
+    from qa.images import share_image_draw, share_image_name
+
+    drawn = 0
+    for chunk in chunks(xss_payloads(), SLOTS):
+        load(stage, chunk, own_payload=chunk[0])
+        for column in Column.objects.filter(pk__in=[c.pk for c in stage["columns"][: len(chunk)]]):
+            answers = list(column.answers.select_related("expert"))
+            png = share_image_draw(column, answers)
+            with Image.open(io.BytesIO(png)) as image:
+                assert (image.format, image.size) == ("PNG", (1200, 630))
+            assert re.fullmatch(
+                r"share/[a-z0-9-]+-[0-9a-f]{12}\.png", share_image_name(column, answers)
+            )
+            drawn += 1
+    print(f"\nShare image: {drawn} drawn with payloads as title, topic and experts, 0 failed")
+
+
+EMAIL_LINKS = {"answer_url", "status_url", "permalink", "column_url"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("template", sorted(p.stem for p in EMAIL_TEMPLATES.glob("*.txt")))
+def test_emails_are_plain_text_and_every_link_is_ours_whatever_the_payload(template, settings):
+    """Emails print the payloads as text; each link is SITE_URL's, on its own line."""
+    from django.core import mail
+
+    from qa.models import Dispatch
+    from qa.tasks import send_email
+
+    source = (EMAIL_TEMPLATES / f"{template}.txt").read_text()
+    names = set(re.findall(r"{{\s*(\w+)", source)) | set(re.findall(r"{% if (\w+)", source))
+    links_here = names & EMAIL_LINKS
+    payloads = [*owasp_payloads(), "Hi\r\nBcc: everyone@example.com", "x\n\njavascript:alert(1)"]
+    for index, payload in enumerate(payloads):
+        context = dict.fromkeys(names - EMAIL_LINKS, payload)
+        context |= dict.fromkeys(links_here, f"{settings.SITE_URL}/columns/a-column/")
+        context["answers"] = [{"status": payload, "expert": payload}]
+        send_email.call(
+            key=f"{template}:{index}",
+            to="someone@example.com",
+            subject=f"About {payload}",
+            template=template,
+            context=context,
+        )
+    assert Dispatch.objects.filter(sent_at__isnull=True).count() == 0, Dispatch.objects.filter(
+        sent_at__isnull=True
+    ).values_list("last_error", flat=True)[:3]
+    assert len(mail.outbox) == len(payloads)
+    for message in mail.outbox:
+        assert message.content_subtype == "plain" and not getattr(message, "alternatives", [])
+        assert "\n" not in message.subject and "\r" not in message.subject
+        lines = message.body.splitlines()
+        link_lines = [line for line in lines if line == f"{settings.SITE_URL}/columns/a-column/"]
+        assert len(link_lines) == source.count("_url }}") + source.count("{{ permalink }}")
