@@ -11,6 +11,7 @@ import re
 
 import markdown as python_markdown
 import nh3
+from django.conf import settings
 
 ALLOWED_TAGS = {
     "a",
@@ -51,7 +52,21 @@ def _drop_disguised_schemes(tag, attribute, value):
         IGNORED_IN_URL.sub("", value).lower()
     ):
         return None
+    # Images come from our own uploads only: the CSP (img-src 'self') would refuse any other,
+    # and a third-party image would tell its host who reads the column.
+    if tag == "img" and attribute == "src" and not _is_own_path(value):
+        return None
     return value
+
+
+def _is_own_path(url):
+    """A path on this site, or under MEDIA_URL (object storage's origin, when media is there)."""
+    url = IGNORED_IN_URL.sub("", url)
+    if "\\" in url:
+        return False
+    if url.startswith(settings.MEDIA_URL):
+        return True
+    return url.startswith("/") and not url.startswith("//")
 
 
 def sanitize_html(html):

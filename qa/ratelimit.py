@@ -56,6 +56,10 @@ class Limit:
         }
         return {keys[key]: int(count) for key, count in cache.get_many(list(keys)).items() if count}
 
+    def count(self, sender):
+        """How many events ``sender`` has had in the last hour."""
+        return sum(self._counts(sender, time.time()).values())
+
     def retry_after(self, sender):
         """Seconds until ``sender`` may try again, or ``None`` while under the limit."""
         now = time.time()

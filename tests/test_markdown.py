@@ -132,3 +132,17 @@ def test_fuzz_rendering_is_always_sanitised_and_stable(text):
     assert executable_parts(html) == []
     assert sanitize_html(html) == html
     assert render_markdown(text) == html
+
+
+@pytest.mark.parametrize(
+    ("markdown", "kept"),
+    [
+        ("![chart](/media/answers/chart.png)", True),
+        ("![tracker](https://tracker.example/pixel.gif)", False),
+        ("![tracker](//tracker.example/pixel.gif)", False),
+        ('<img src="http://evil.example/x.png">', False),
+    ],
+)
+def test_images_come_only_from_our_own_uploads(markdown, kept):
+    html = render_markdown(markdown)
+    assert ("src=" in html) is kept, html
