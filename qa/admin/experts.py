@@ -29,17 +29,7 @@ class ExpertAdmin(ExpertScopedAdmin):
 
     def get_fields(self, request, obj=None):
         if is_editor(request.user):
-            return [
-                "name",
-                "slug",
-                "company",
-                "company_url",
-                "bio",
-                "headshot",
-                "is_active",
-                "categories",
-                "user",
-            ]
+            return list(ExpertForm.Meta.fields)
         return ["name", *EXPERT_PROFILE_FIELDS]
 
     def get_readonly_fields(self, request, obj=None):
