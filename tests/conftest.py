@@ -34,12 +34,6 @@ def editor_client(client, editor):
     return client
 
 
-def client_for(django_client_class, user):
-    c = django_client_class()
-    c.force_login(user)
-    return c
-
-
 @pytest.fixture
 def expert_a_client(client, expert_a):
     client.force_login(expert_a)

@@ -123,15 +123,8 @@ class ColumnAdmin(EditorOnlyAdmin):
         return False
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = [
-            "question_text",
-            "week",
-            "status",
-            "answer_deadline",
-            "publish_at",
-            "published_at",
-            "corrected_at",
-        ]
+        # Everything after the editorial notes is set by the cycle's services, never typed.
+        readonly = self.fields[self.fields.index("question_text") :]
         if obj is not None and obj.status == Column.Status.PUBLISHED:
             readonly += ["slug", "category"]
         return readonly
