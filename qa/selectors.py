@@ -50,7 +50,7 @@ def column_for_page(slug):
     """
     The published column at ``slug``, with ``last_changed``: the newest change to anything its
     page shows (the column, its question, answers and their experts, the newer columns of its
-    category listed as related). One query; the page cache and ETag are keyed on it.
+    category listed as related). One query; the ETag and Last-Modified are keyed on it.
     """
     column_answers = Answer.objects.filter(column=OuterRef("pk"))
     answer_experts = Expert.objects.filter(

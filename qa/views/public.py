@@ -2,14 +2,15 @@
 What readers see: the home page, columns, the archive, topics, the panel, profiles and search.
 
 Only ``published()`` querysets feed these views. Published pages carry Cache-Control, ETag and
-Last-Modified and answer a matching conditional GET with 304. The column page's rendered HTML
-is cached under its last-changed stamp, so a change made by any process gets a new key.
+Last-Modified and answer a matching conditional GET with 304. The column page's rendered HTML,
+ETag and Last-Modified are kept in the page cache (``qa.pagecache``), which serves it before the
+session and authentication run: one round trip to the cache and no query. Any committed write
+to what public pages show, from any process, makes every cached page a miss.
 """
 
 import hashlib
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -18,13 +19,12 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
-from .. import images, jsonld, selectors
+from .. import images, jsonld, pagecache, selectors
 from ..models import Category, Column, Expert
 from ..search import excerpt, highlight, search_columns, search_terms
 
-# Bump when templates change in a way that must not be served from an older cached copy.
+# Part of every ETag: bump when templates change, so readers' copies are replaced.
 PAGE_VERSION = "1"
-PAGE_CACHE_SECONDS = 60 * 60
 BROWSER_CACHE_SECONDS = 60
 SEARCH_MAX_PAGES = 50
 
@@ -152,6 +152,7 @@ def category(request, slug):
 
 
 @require_safe
+@pagecache.cached
 def column_detail(request, slug):
     """
     One published column. Template: ``qa/column_detail.html``; context: ``column``,
@@ -167,28 +168,26 @@ def column_detail(request, slug):
     not_modified = _conditional(request, etag, changed)
     if not_modified is not None:
         return _validators(not_modified, etag, changed)
+    return _validators(HttpResponse(_column_html(request, column)), etag, changed)
 
-    key = f"column-page:{PAGE_VERSION}:{column.pk}:{changed.isoformat()}"
-    html = cache.get(key)
-    if html is None:
-        answers = selectors.column_answers(column)
-        share_image_url = images.default_storage.url(images.share_image_ensure(column, answers))
-        html = render_to_string(
-            "qa/column_detail.html",
-            {
-                "column": column,
-                "answers": answers,
-                "related": selectors.related_columns(column),
-                "share_image_url": share_image_url,
-                "jsonld": jsonld.script_tag(
-                    jsonld.column_graph(column, answers, image_url=share_image_url)
-                ),
-                "canonical_url": column.source_url or settings.SITE_URL + column.get_absolute_url(),
-            },
-            request=request,
-        )
-        cache.set(key, html, PAGE_CACHE_SECONDS)
-    return _validators(HttpResponse(html), etag, changed)
+
+def _column_html(request, column):
+    answers = selectors.column_answers(column)
+    share_image_url = images.default_storage.url(images.share_image_ensure(column, answers))
+    return render_to_string(
+        "qa/column_detail.html",
+        {
+            "column": column,
+            "answers": answers,
+            "related": selectors.related_columns(column),
+            "share_image_url": share_image_url,
+            "jsonld": jsonld.script_tag(
+                jsonld.column_graph(column, answers, image_url=share_image_url)
+            ),
+            "canonical_url": column.source_url or settings.SITE_URL + column.get_absolute_url(),
+        },
+        request=request,
+    )
 
 
 @require_safe
