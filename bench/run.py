@@ -45,6 +45,8 @@ WORKERS = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # gthread workers: a sync worker blocks on an idle keep-alive connection until it is killed.
 WEB_THREADS = int(os.environ.get("GUNICORN_THREADS", "4"))
 MEMORY_REQUESTS = int(os.environ.get("BENCH_MEMORY_REQUESTS", "20000"))
+# A server still busy with a row's requests after wrk stops is given this long to go idle.
+DRAIN_SECONDS = 60
 BASE = f"http://127.0.0.1:{PORT}"
 
 ROWS = [
@@ -59,6 +61,9 @@ ROWS = [
     ("ask", "POST /ask/"),
     ("admin_questions", "admin question list (editor)"),
 ]
+# BENCH_ROWS=home,search measures those rows (and /healthz) only, prints the table and writes
+# nothing: for working on one page. The memory phase runs only in a whole run.
+SELECTED = [name for name in os.environ.get("BENCH_ROWS", "").split(",") if name]
 
 
 def log(message):
@@ -164,6 +169,53 @@ def server_stop(server):
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+
+
+def server_drain(database):
+    """
+    Wait until the server has finished the last row's requests: wrk stops sending, but requests
+    already queued run on, and a slow row would otherwise starve the next one. Idle is five
+    /healthz answers in a row within 50 ms and, on PostgreSQL, no statement running for it.
+    Returns the seconds waited.
+    """
+    started = time.monotonic()
+    quick = 0
+    while quick < 5 and time.monotonic() - started < DRAIN_SECONDS:
+        began = time.monotonic()
+        try:
+            answered = request("/healthz")[0] == 200
+        except OSError:
+            answered = False
+        quick = quick + 1 if answered and time.monotonic() - began < 0.05 else 0
+        if quick == 5 and database_busy(database):
+            quick = 0
+        if quick < 5:
+            time.sleep(0.2)
+    return time.monotonic() - started
+
+
+def database_busy(database):
+    if not database.startswith("postgres"):
+        return False
+    name = urllib.parse.urlparse(database).path.lstrip("/")
+    result = subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            name,
+            "-Atc",
+            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+            "AND datname = current_database() AND pid <> pg_backend_pid()",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout.strip() not in ("0", "")
 
 
 def worker_pids(server):
@@ -306,12 +358,12 @@ def row_measure(name, prepared):
     return {"status": status, **wrk(paths, duration=DURATION, **options)}
 
 
-def table(results, prepared, healthz_rps):
+def table(results, prepared, healthz_rps, rows=ROWS):
     lines = [
         "| page | status | req/s | p50 ms | p95 ms | p99 ms | SQL queries | × /healthz | errors |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for name, label in ROWS:
+    for name, label in rows:
         figures = results[name]
         queries = prepared["rows"].get(name, {}).get("queries")
         if "rps" not in figures:
@@ -335,6 +387,10 @@ def table(results, prepared, healthz_rps):
 
 def main():
     started = time.monotonic()
+    unknown = set(SELECTED) - {name for name, _ in ROWS}
+    if unknown:
+        raise SystemExit(f"BENCH_ROWS: no row named {', '.join(sorted(unknown))}")
+    rows = [(name, label) for name, label in ROWS if not SELECTED or name in {"healthz", *SELECTED}]
     wrk_ensure()
     env = environment()
     database = "SQLite" if env["DATABASE_URL"].startswith("sqlite") else "PostgreSQL"
@@ -359,13 +415,19 @@ def main():
     try:
         boot_rss = {pid: rss_mb(pid) for pid in worker_pids(server)}
         results = {}
-        for name, label in ROWS:
+        for name, label in rows:
             log(f"row: {label}")
             try:
                 results[name] = row_measure(name, prepared)
             except OSError as error:  # the first request timed out: the row says so, and on
                 log(f"row {label}: {error}")
                 results[name] = {"status": f"no answer ({error})"}
+            waited = server_drain(env["DATABASE_URL"])
+            if waited > 1:
+                log(f"row {label}: the server took {waited:.0f}s to finish its requests")
+        if SELECTED:
+            print(table(results, prepared, results["healthz"]["rps"], rows))
+            return
         mix = [prepared["paths"]["home"], prepared["paths"]["expert"], *prepared["columns"][:200]]
         pids = worker_pids(server)
         before = {pid: rss_mb(pid) for pid in pids}
