@@ -46,7 +46,9 @@ GENERATION_KEY = "content-generation"
 PAGE_VERSION = "2"
 PAGE_CACHE_SECONDS = 60 * 60
 # Only these paths are looked up in the cache; views under them opt in with ``@cached``.
-CACHED_PREFIXES = ("/columns/",)
+CACHED_PREFIXES = ("/columns/", "/topics/", "/experts/", "/feed/")
+# The one query string a cached page may have: which page of a list.
+_PAGE_QUERY = re.compile(r"page=[1-9][0-9]{0,5}")
 
 # Table -> the statements on it that can change a public page.
 ANY_WRITE = frozenset({"INSERT", "UPDATE", "DELETE"})
@@ -141,11 +143,16 @@ def cached(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
-        if response.status_code == 200:
+        if response.status_code == 200 and not getattr(request, "page_cache_skip", False):
             response.page_cache = True
         return response
 
     return wrapper
+
+
+def skip(request):
+    """Keep this response of a ``@cached`` view out of the cache."""
+    request.page_cache_skip = True
 
 
 # Headers SecurityMiddleware (outside this one) adds again to every response.
@@ -154,11 +161,14 @@ _OUTER = frozenset({"content-length"})
 
 def _name(request):
     """The cache name of a request that may be served from the cache, else None."""
-    if request.method not in ("GET", "HEAD") or request.META.get("QUERY_STRING"):
+    if request.method not in ("GET", "HEAD"):
         return None
-    if not request.path.startswith(CACHED_PREFIXES):
+    if request.path != "/" and not request.path.startswith(CACHED_PREFIXES):
         return None
-    return f"{PAGE_VERSION}:{request.path}"
+    query = request.META.get("QUERY_STRING", "")
+    if query and not _PAGE_QUERY.fullmatch(query):
+        return None
+    return f"{PAGE_VERSION}:{request.path}?{query}"
 
 
 def _storable(response):

@@ -3,6 +3,7 @@ from django.urls import path
 from django.views.decorators.http import require_safe
 
 from .feeds import CategoryFeed, LatestColumnsAtomFeed, LatestColumnsFeed
+from .pagecache import cached
 from .sitemaps import SITEMAPS
 from .views import ask, preview, public
 
@@ -13,13 +14,14 @@ urlpatterns = [
     path("columns/", public.archive, name="archive"),
     path("columns/<slug:slug>/", public.column_detail, name="column"),
     path("topics/<slug:slug>/", public.category, name="category"),
-    # Feeds and the sitemap are read-only like every public page: GET and HEAD only.
-    path("topics/<slug:slug>/feed/", require_safe(CategoryFeed()), name="category_feed"),
+    # Feeds and the sitemap are read-only like every public page: GET and HEAD only; the feeds
+    # are kept in the page cache like the pages.
+    path("topics/<slug:slug>/feed/", require_safe(cached(CategoryFeed())), name="category_feed"),
     path("experts/", public.expert_list, name="experts"),
     path("experts/<slug:slug>/", public.expert_detail, name="expert"),
     path("search/", public.search, name="search"),
-    path("feed/", require_safe(LatestColumnsFeed()), name="feed"),
-    path("feed/atom/", require_safe(LatestColumnsAtomFeed()), name="feed_atom"),
+    path("feed/", require_safe(cached(LatestColumnsFeed())), name="feed"),
+    path("feed/atom/", require_safe(cached(LatestColumnsAtomFeed())), name="feed_atom"),
     path("sitemap.xml", require_safe(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", public.robots_txt, name="robots"),
     path("preview/columns/<int:pk>/", preview.column_preview, name="column_preview"),

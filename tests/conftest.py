@@ -13,6 +13,22 @@ def _isolated(settings, tmp_path):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _page_cache_sees_writes_at_once(request, monkeypatch):
+    """
+    Most tests run inside a transaction that never commits, so the page cache would never see
+    their writes: here a write moves its generation on at once. Tests that commit for real
+    (``django_db(transaction=True)``) keep the real timing, at commit.
+    """
+    from qa import pagecache
+
+    marker = request.node.get_closest_marker("django_db")
+    committing = {"transactional_db", "live_server"} & set(request.fixturenames)
+    if committing or (marker and marker.kwargs.get("transaction")):
+        return
+    monkeypatch.setattr(pagecache, "_on_commit", lambda alias: pagecache.content_changed())
+
+
 @pytest.fixture
 def editor(db):
     return EditorFactory(username="ed")

@@ -172,8 +172,21 @@ def test_only_plain_reads_of_opted_in_pages_are_served_from_the_cache(cached, cl
     assert client.post(url).status_code == 405
     for _ in range(2):
         with CaptureQueriesContext(connection) as queries:
-            client.get("/columns/")
-        assert len(queries) > 0  # the archive does not opt in
+            client.get("/search/", {"q": "kept"})
+        assert len(queries) > 0  # search does not opt in
+
+
+@pytest.mark.parametrize(
+    ("query", "kept"),
+    [("", True), ("page=1", True), ("page=99", False), ("page=abc", False), ("page=1&x=2", False)],
+)
+def test_a_list_page_is_kept_only_under_the_page_it_serves(cached, client, query, kept):
+    """A number past the end serves the last page: storing it under every number asked for
+    would let anyone fill the cache."""
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/columns/?{query}").status_code == 200
+    assert (len(queries) == 0) == kept
 
 
 def test_https_redirect_still_applies_to_cached_pages(cached, settings):

@@ -87,10 +87,24 @@ class ArchivePaginator(Paginator):
 
 def _page(request, queryset, per_page=None, paginator_class=Paginator):
     paginator = paginator_class(queryset, per_page or PER_PAGE)
-    return paginator.get_page(request.GET.get("page"))
+    return _served_page(request, paginator)
+
+
+def _served_page(request, paginator):
+    """
+    The page asked for. A number past the end (or not a number) serves the nearest page, which
+    is not kept in the page cache under the asked-for address: that would let anyone fill the
+    cache with copies.
+    """
+    asked = request.GET.get("page")
+    page_obj = paginator.get_page(asked)
+    if asked is not None and asked != str(page_obj.number):
+        pagecache.skip(request)
+    return page_obj
 
 
 @require_safe
+@pagecache.cached
 def home(request):
     """
     The front page. Template: ``qa/home.html``; context: ``latest``, ``recent``, ``featured``,
@@ -117,6 +131,7 @@ def home(request):
 
 
 @require_safe
+@pagecache.cached
 def archive(request):
     """Every published column, newest first. Template: ``qa/archive.html``; ``page_obj``."""
 
@@ -131,6 +146,7 @@ def archive(request):
 
 
 @require_safe
+@pagecache.cached
 def category(request, slug):
     """One topic's columns. Template: ``qa/category_detail.html``; ``category``, ``page_obj``."""
     topic = get_object_or_404(Category, slug=slug)
@@ -191,6 +207,7 @@ def _column_html(request, column):
 
 
 @require_safe
+@pagecache.cached
 def expert_list(request):
     """The panel: active members, then past contributors. Template: ``qa/expert_list.html``."""
     experts = list(selectors.panel_experts())
@@ -213,6 +230,7 @@ def expert_list(request):
 
 
 @require_safe
+@pagecache.cached
 def expert_detail(request, slug):
     """
     A public profile. Template: ``qa/expert_detail.html``; ``expert``, ``answers`` (one page,
@@ -228,7 +246,7 @@ def expert_detail(request, slug):
         return _validators(not_modified, etag, changed)
     paginator = Paginator(answers, EXPERT_ANSWERS_PER_PAGE)
     paginator.count = count  # counted with the stamp: no second COUNT(*)
-    page_obj = paginator.get_page(request.GET.get("page"))
+    page_obj = _served_page(request, paginator)
     response = HttpResponse(
         render_to_string(
             "qa/expert_detail.html",
