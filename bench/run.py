@@ -52,11 +52,14 @@ BASE = f"http://127.0.0.1:{PORT}"
 ROWS = [
     ("healthz", "/healthz"),
     ("static", "a static file"),
-    ("home", "home"),
+    ("home", "home (page cache)"),
+    ("home_rendered", "home, rendered"),
     ("column_uncached", "a column, uncached (2,000 columns in turn)"),
     ("column_cached", "a column, cached (one URL)"),
-    ("expert", "an expert's profile"),
-    ("archive_last", "the archive's last page"),
+    ("expert", "an expert's profile (page cache)"),
+    ("expert_rendered", "an expert's profile, rendered"),
+    ("archive_last", "the archive's last page (page cache)"),
+    ("archive_last_rendered", "the archive's last page, rendered"),
     ("search", "search"),
     ("ask", "POST /ask/"),
     ("admin_questions", "admin question list (editor)"),
@@ -428,10 +431,15 @@ def main():
         if SELECTED:
             print(table(results, prepared, results["healthz"]["rps"], rows))
             return
-        mix = [prepared["paths"]["home"], prepared["paths"]["expert"], *prepared["columns"][:200]]
+        # Rendered pages, not the page cache: what would leak is in the rendering.
+        mix = [
+            prepared["paths"]["home_rendered"],
+            prepared["paths"]["expert_rendered"],
+            *(f"{path}?rendered=1" for path in prepared["columns"][:200]),
+        ]
         pids = worker_pids(server)
         before = {pid: rss_mb(pid) for pid in pids}
-        log(f"memory: {MEMORY_REQUESTS} requests over home, an expert and 200 columns")
+        log(f"memory: {MEMORY_REQUESTS} requests rendering home, an expert and 200 columns")
         memory_run = wrk_until(mix, MEMORY_REQUESTS, deadline=300)
         after = {pid: rss_mb(pid) for pid in worker_pids(server)}
     finally:
@@ -464,7 +472,7 @@ def main():
 
 {body}
 
-Memory of each web worker over {memory_run["requests"]} requests \
+Memory of each web worker over {memory_run["requests"]} rendered requests \
 ({memory_run["rps"]:.0f} req/s, worst p99 {memory_run["p99"]:.1f} ms):
 
 {memory}
