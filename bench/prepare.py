@@ -29,6 +29,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from qa.models import Column, Expert, Question  # noqa: E402
 from qa.roles import EDITORS, add_to_group  # noqa: E402
+from qa.scale import statistics_refresh  # noqa: E402
 from qa.search import search_columns  # noqa: E402
 from qa.tasks import share_image_refresh  # noqa: E402
 from qa.views.public import PER_PAGE  # noqa: E402
@@ -57,6 +58,7 @@ def data_ensure():
     have = Column.objects.published().count(), Question.objects.count()
     if have[0] >= SCALE["columns"] and have[1] >= SCALE["questions"]:
         log(f"data: cached ({have[0]} published columns, {have[1]} questions)")
+        statistics_refresh()  # cheap, and the planner's estimates are then current
         return
     log(f"data: generating {SCALE} ...")
     call_command(

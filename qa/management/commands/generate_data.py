@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from qa.scale import data_generate
+from qa.scale import data_generate, statistics_refresh
 
 
 def positive(value):
@@ -38,5 +38,6 @@ class Command(BaseCommand):
             )
         except ValueError as error:
             raise CommandError(str(error)) from error
+        statistics_refresh()
         summary = ", ".join(f"{count} {name}" for name, count in counts.items())
         self.stdout.write(f"Added {summary} in {time.monotonic() - started:.1f}s.")
