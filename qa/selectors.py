@@ -4,7 +4,6 @@ import datetime
 
 from django.db.models import (
     Count,
-    DateTimeField,
     F,
     Max,
     OuterRef,
@@ -12,7 +11,7 @@ from django.db.models import (
     Q,
     Subquery,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce
 
 from .models import Answer, Category, Column, Expert
 
@@ -39,39 +38,9 @@ def column_with_answers(queryset=None):
     )
 
 
-def _newest(queryset):
-    """The greatest ``updated_at`` in ``queryset``, as a subquery (NULL when empty)."""
-    return Subquery(
-        queryset.order_by("-updated_at").values("updated_at")[:1], output_field=DateTimeField()
-    )
-
-
 def column_for_page(slug):
-    """
-    The published column at ``slug``, with ``last_changed``: the newest change to anything its
-    page shows (the column, its question, answers and their experts, the newer columns of its
-    category listed as related). One query; the ETag and Last-Modified are keyed on it.
-    """
-    column_answers = Answer.objects.filter(column=OuterRef("pk"))
-    answer_experts = Expert.objects.filter(
-        pk__in=Answer.objects.filter(column=OuterRef(OuterRef("pk"))).values("expert_id")
-    )
-    category_columns = Column.objects.published().filter(category=OuterRef("category_id"))
-    epoch = F("updated_at")
-    return (
-        Column.objects.published()
-        .select_related("category", "question")
-        .annotate(
-            last_changed=Greatest(
-                F("updated_at"),
-                F("question__updated_at"),
-                Coalesce(_newest(column_answers), epoch),
-                Coalesce(_newest(answer_experts), epoch),
-                Coalesce(_newest(category_columns), epoch),
-            )
-        )
-        .get(slug=slug)
-    )
+    """The published column at ``slug`` with its category and question."""
+    return published_columns().select_related("question").get(slug=slug)
 
 
 def column_answers(column):

@@ -179,23 +179,30 @@ def column_detail(request, slug):
         column = selectors.column_for_page(slug)
     except Column.DoesNotExist:
         raise Http404("No published column here.") from None
-    changed = column.last_changed
-    etag = _etag("column", column.pk, changed.isoformat())
+    answers = selectors.column_answers(column)
+    related = selectors.related_columns(column)
+    html = _column_html(request, column, answers, related)
+    # Validators from what the page shows: its bytes, and the newest change among its parts.
+    etag = quote_etag(hashlib.sha256(html.encode()).hexdigest()[:32])
+    changed = max(
+        [column.updated_at, column.question.updated_at]
+        + [part.updated_at for answer in answers for part in (answer, answer.expert)]
+        + [other.updated_at for other in related]
+    )
     not_modified = _conditional(request, etag, changed)
     if not_modified is not None:
         return _validators(not_modified, etag, changed)
-    return _validators(HttpResponse(_column_html(request, column)), etag, changed)
+    return _validators(HttpResponse(html), etag, changed)
 
 
-def _column_html(request, column):
-    answers = selectors.column_answers(column)
+def _column_html(request, column, answers, related):
     share_image_url = images.default_storage.url(images.share_image_ensure(column, answers))
     return render_to_string(
         "qa/column_detail.html",
         {
             "column": column,
             "answers": answers,
-            "related": selectors.related_columns(column),
+            "related": related,
             "share_image_url": share_image_url,
             "jsonld": jsonld.script_tag(
                 jsonld.column_graph(column, answers, image_url=share_image_url)
