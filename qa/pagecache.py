@@ -26,17 +26,25 @@ served until they expire (``PAGE_CACHE_SECONDS``).
 ``PageCacheMiddleware`` serves the pages; a view opts in with ``@cached``.
 """
 
+import collections
 import functools
 import hashlib
+import itertools
 import logging
+import os
 import re
+import threading
 import time
 
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import connections
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
+
+from .cache import UNREACHABLE
 
 logger = logging.getLogger(__name__)
 
@@ -77,12 +85,14 @@ def written_table(sql):
 
 
 def content_changed():
-    """Move the generation on: every page cached so far becomes a miss."""
+    """Move the generation on: every page cached so far becomes a miss, in every process."""
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:
         # Not there yet (or evicted): any value no page was stored under will do.
         cache.set(GENERATION_KEY, time.time_ns(), None)
+    listener.changed()  # this process at once; the others when they hear of it
+    _publish()
 
 
 def _on_commit(alias):
@@ -116,25 +126,185 @@ def _key(name):
 
 def page_get(name):
     """
-    ``(page, generation)``: the page stored under ``name`` if it was rendered under the current
-    generation (else None), and the current generation to store a fresh rendering under.
+    ``(page, ticket)``: the page stored under ``name`` if it was rendered under the current
+    generation (else None), and the ticket to store a fresh rendering with (``page_set``).
+
+    A page this process has served since the last change is answered from its memory, without
+    the round trip, while the process hears of every change (``Listener``).
     """
     key = _key(name)
+    token = listener.token()
+    if token is not None:
+        page = local.get(key, token)
+        if page is not None:
+            return page, (None, token)
     found = cache.get_many([GENERATION_KEY, key])
     generation = found.get(GENERATION_KEY)
     entry = found.get(key)
     if generation is not None and entry is not None and entry[0] == generation:
-        return entry[1], generation
+        local.put(key, token, entry[1])
+        return entry[1], (generation, token)
     if generation is None:
         cache.add(GENERATION_KEY, time.time_ns(), None)
         generation = cache.get(GENERATION_KEY)
-    return None, generation
+    return None, (generation, token)
 
 
-def page_set(name, generation, page, timeout):
-    """Store ``page`` as rendered under ``generation`` (as ``page_get`` returned it)."""
+def page_set(name, ticket, page, timeout):
+    """Store ``page`` as rendered under ``ticket`` (as ``page_get`` returned it)."""
+    generation, token = ticket
     if generation is not None:
         cache.set(_key(name), (generation, page), timeout)
+        local.put(_key(name), token, page)
+
+
+class LocalPages:
+    """
+    The pages this process served lately (``PAGE_CACHE_LOCAL_PAGES`` at most, least recently
+    used out first), each under the listener's token of when it was read from the cache: a
+    change heard of since gives a new token, and every page kept under an older one is a miss.
+    """
+
+    def __init__(self):
+        self.pages = collections.OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key, token):
+        with self.lock:
+            found = self.pages.get(key)
+            if found is None or found[0] != token:
+                return None
+            self.pages.move_to_end(key)
+            return found[1]
+
+    def put(self, key, token, page):
+        size = settings.PAGE_CACHE_LOCAL_PAGES
+        if token is None or not size:
+            return
+        with self.lock:
+            self.pages[key] = (token, page)
+            self.pages.move_to_end(key)
+            while len(self.pages) > size:
+                self.pages.popitem(last=False)
+
+    def clear(self):
+        with self.lock:
+            self.pages.clear()
+
+
+class Listener:
+    """
+    Hears of every change through Redis pub/sub (``content_changed`` publishes after moving the
+    generation on), on a thread of its own in each process. ``token()`` is None, and pages are
+    read from the cache every time, unless the subscription is live and has answered a ping in
+    the last ``STALE_AFTER`` seconds; so a lost connection costs speed, never freshness.
+    """
+
+    PING_EVERY = 1.0
+    STALE_AFTER = 3.0
+
+    def __init__(self):
+        self.pid = None
+        self.channel = None
+        self.live = False
+        self.heard = 0.0
+        self.counter = itertools.count()
+        self.changes = next(self.counter)
+        self.lock = threading.Lock()
+
+    def token(self):
+        if not _on_redis():
+            return None
+        if self.pid != os.getpid():
+            self._start()
+            return None
+        if self.channel != _channel():  # the cache was configured anew: subscribe again
+            self.live = False
+            return None
+        if not self.live or time.monotonic() - self.heard > self.STALE_AFTER:
+            return None
+        return self.changes
+
+    def changed(self):
+        """Something changed: every page kept so far is a miss."""
+        self.changes = next(self.counter)  # next() on a count is atomic: no change is lost
+
+    def _start(self):
+        with self.lock:
+            if self.pid == os.getpid():
+                return
+            # A forked worker starts its own thread; the parent's did not come along.
+            self.pid = os.getpid()
+            self.live = False
+            threading.Thread(target=self._run, name="page-cache-listener", daemon=True).start()
+
+    def _heard(self, changed=False):
+        if changed:
+            self.changed()
+        self.heard = time.monotonic()
+
+    def _run(self):
+        while True:
+            if not _on_redis():  # the cache was configured anew, without Redis
+                self.pid = None
+                return
+            try:
+                self._listen()
+            except Exception as error:  # noqa: BLE001 - any failure: pages are read from Redis
+                logger.warning("Page cache listener lost Redis, reconnecting: %s", error)
+                time.sleep(self.PING_EVERY)
+
+    def _listen(self):
+        """Listen until the connection fails or the cache is configured anew."""
+        channel = _channel()
+        pubsub = _client().pubsub()
+        try:
+            pubsub.subscribe(channel)
+            pinged = 0.0
+            while _channel() == channel:
+                if time.monotonic() - pinged >= self.PING_EVERY:
+                    pubsub.ping()
+                    pinged = time.monotonic()
+                message = pubsub.get_message(timeout=self.PING_EVERY)
+                if message is None:
+                    continue
+                if message["type"] == "subscribe":
+                    # From here on no change can go unheard; what was kept before is forgotten.
+                    self.channel = channel
+                    self._heard(changed=True)
+                    self.live = True
+                elif message["type"] == "message":
+                    self._heard(changed=True)
+                elif message["type"] == "pong":
+                    self._heard()
+        finally:
+            self.live = False
+            pubsub.close()
+
+
+def _on_redis():
+    return isinstance(caches["default"], RedisCache)
+
+
+def _client():
+    return cache._cache.get_client(write=True)
+
+
+def _channel():
+    return cache.make_key("content-changed")
+
+
+def _publish():
+    if not _on_redis():
+        return
+    try:
+        _client().publish(_channel(), b"1")
+    except UNREACHABLE as error:
+        logger.warning("Redis unreachable: other processes may serve cached pages: %s", error)
+
+
+local = LocalPages()
+listener = Listener()
 
 
 def cached(view):
@@ -214,10 +384,10 @@ class PageCacheMiddleware:
         name = _name(request)
         if name is None:
             return self.get_response(request)
-        page, generation = page_get(name)
+        page, ticket = page_get(name)
         if page is not None:
             return _replay(request, page)
         response = self.get_response(request)
         if _storable(response):
-            page_set(name, generation, _record(response), PAGE_CACHE_SECONDS)
+            page_set(name, ticket, _record(response), PAGE_CACHE_SECONDS)
         return response

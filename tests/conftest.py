@@ -7,10 +7,14 @@ from .factories import EditorFactory, ExpertUserFactory
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
     """Each test gets a clean cache and its own media folder."""
+    from qa import pagecache
+
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
+    pagecache.local.clear()
     yield
     cache.clear()
+    pagecache.local.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -135,6 +135,7 @@ def test_pages_expire_makes_every_page_a_miss(cached):
 
 def test_the_generation_comes_back_after_the_cache_loses_it(cached):
     cache.delete(pagecache.GENERATION_KEY)
+    pagecache.local.clear()  # as in a process that has not served the page yet
     assert not cached.fresh()
     assert cached.fresh()
 
@@ -206,3 +207,69 @@ def test_a_response_that_sets_a_cookie_is_never_stored(rf):
     middleware = pagecache.PageCacheMiddleware(pagecache.cached(view))
     middleware(rf.get("/columns/anything/"))
     assert pagecache.page_get(f"{pagecache.PAGE_VERSION}:/columns/anything/")[0] is None
+
+
+def _eventually(condition, seconds=10):
+    """Poll ``condition`` until it holds or ``seconds`` pass (a bound, not a measurement)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_a_process_keeps_pages_in_memory_while_it_hears_every_change(
+    client, shared_redis, monkeypatch
+):
+    """
+    With Redis, a page served once is served again from the process's memory, without the round
+    trip, until a change is published: one made in another process too.
+    """
+    column = AnswerFactory(column=ColumnFactory(published=True), body="Kept.").column
+    url = column.get_absolute_url()
+    assert _eventually(lambda: pagecache.listener.token() is not None)
+    client.get(url)  # draws the share image, a write
+    client.get(url)  # stored in Redis and in memory
+
+    def no_round_trip(*args, **kwargs):
+        raise AssertionError("read from Redis")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(type(cache._cache), "get_many", no_round_trip)
+        with CaptureQueriesContext(connection) as queries:
+            assert "Kept." in client.get(url).text
+        assert len(queries) == 0
+
+    token = pagecache.listener.token()
+    shared_redis(
+        """
+        from qa.pagecache import content_changed
+        content_changed()
+        """
+    )
+    assert _eventually(lambda: pagecache.listener.token() not in (token, None))
+    with CaptureQueriesContext(connection) as queries:
+        assert "Kept." in client.get(url).text
+    assert len(queries) == 4
+
+
+def test_without_news_from_the_listener_every_page_is_read_from_redis(
+    client, shared_redis, monkeypatch
+):
+    column = AnswerFactory(column=ColumnFactory(published=True), body="Kept.").column
+    url = column.get_absolute_url()
+    assert _eventually(lambda: pagecache.listener.token() is not None)
+    client.get(url)
+    client.get(url)
+    monkeypatch.setattr(pagecache.listener, "STALE_AFTER", -1)  # no ping answered in time
+    reads = []
+    original = type(cache._cache).get_many
+    monkeypatch.setattr(
+        type(cache._cache), "get_many", lambda self, keys: reads.append(1) or original(self, keys)
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert "Kept." in client.get(url).text
+    assert reads == [1] and len(queries) == 0
