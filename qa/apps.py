@@ -28,3 +28,7 @@ class QaConfig(AppConfig):
         from .models import Expert
 
         post_save.connect(expert_saved, sender=Expert, dispatch_uid="qa.headshot_renditions")
+
+        from . import search_index
+
+        search_index.connect()

@@ -12,6 +12,7 @@ import secrets
 import unicodedata
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
@@ -271,6 +272,14 @@ class ColumnQuerySet(models.QuerySet):
         )
 
 
+class ColumnManager(models.Manager.from_queryset(ColumnQuerySet)):
+    def get_queryset(self):
+        # The search document is read by the database alone; loading it would send a few
+        # kilobytes per row to every list. A column saved after such a load writes only the
+        # fields it loaded, so it never writes back an old document either.
+        return super().get_queryset().defer("search_vector")
+
+
 class ColumnStatus(models.TextChoices):
     DRAFT = "draft", _("draft")
     COLLECTING = "collecting", _("collecting answers")
@@ -315,11 +324,15 @@ class Column(TimeStamped):
     )
     share_image = models.ImageField(upload_to="share/", blank=True, editable=False)
     review_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Title (weight A), dek (B), the question (C) and the approved answers (D), kept by
+    # ``qa.search_index`` on PostgreSQL, with a GIN index (migration 0007); NULL on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
 
-    objects = ColumnQuerySet.as_manager()
+    objects = ColumnManager()
 
     class Meta:
         ordering = ["-published_at", "-week", "-id"]
+        base_manager_name = "objects"
         verbose_name = _("column")
         verbose_name_plural = _("columns")
         indexes = [

@@ -1,41 +1,48 @@
 """
 Search over published columns: title, dek, the reader's question and the approved answers.
 
-On PostgreSQL it is full-text search (English stemming; columns matching in their title or dek
-first, then the newest), served by the GIN expression indexes of migrations 0003 and 0005.
-Elsewhere (SQLite) it
-falls back to every term as a case-insensitive substring. Either way a query of any size or
-shape gives a result, never an error.
+On PostgreSQL it is full-text search (English stemming) over each column's stored document,
+``Column.search_vector`` (kept by ``qa.search_index``, GIN index of migration 0007): every word
+must appear somewhere in the column; columns matching in their title or dek come first, then
+the newest. Elsewhere (SQLite) it falls back to every term as a case-insensitive substring of
+one of the same texts. Either way a query of any size or shape gives a result, never an error.
 """
 
 import re
 import unicodedata
 from collections import Counter
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchQueryField
 from django.db import connection
-from django.db.models import Case, Q, Value, When
+from django.db.models import BooleanField, Func, Q
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .models import Answer, Column, Question
+from .models import Answer
+from .search_index import SEARCH_CONFIG
 from .selectors import published_columns
 
 MAX_TERMS = 10
 MAX_TERM_LENGTH = 60
-SEARCH_CONFIG = "english"
 
 
-def column_vector():
-    """Title (weight A) and dek (weight B); the expression the GIN index on qa_column holds."""
-    return SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
-        "dek", weight="B", config=SEARCH_CONFIG
-    )
+class TitleQuery(Func):
+    """
+    ``query`` with every word restricted to weights A and B: the title and dek in a stored
+    document. A plain query's text lists quoted lexemes joined by ``&``, so a closing quote is
+    one followed by a space or the end; marking those keeps the stemming PostgreSQL did.
+    """
+
+    template = r"regexp_replace((%(expressions)s)::text, '''( |$)', ''':AB\1', 'g')::tsquery"
+    output_field = SearchQueryField()
 
 
-def body_vector():
-    """A question's or an answer's body; the expression of their GIN indexes."""
-    return SearchVector("body", config=SEARCH_CONFIG)
+class Matches(Func):
+    """``vector @@ query`` as a value, to order by."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " @@ "
+    output_field = BooleanField()
 
 
 def search_terms(query):
@@ -49,31 +56,15 @@ def search_terms(query):
 
 def _postgres_search(terms):
     """
-    Each source is matched through its own GIN index, as a set of ids: the title and dek, the
-    question, the approved answers. Columns whose title or dek match come first, then the
-    newest. Ranking by ts_rank would rebuild every matching text's vector for each search
-    (13 s for a common word at 5,000 columns and 30,000 answers); a set of ids costs one
-    index scan per source.
+    The columns whose stored document holds every word (its GIN index); those whose title or
+    dek hold them all come first, then the newest. The title test reads the same document,
+    restricted to weights A and B: nothing stored is parsed at query time.
     """
     query = SearchQuery(" ".join(terms), search_type="plain", config=SEARCH_CONFIG)
-    in_title = Column.objects.annotate(vector=column_vector()).filter(vector=query).values("pk")
-    # Only picked questions have columns; the partial GIN index holds just those.
-    in_question = Question.objects.annotate(vector=body_vector()).filter(
-        status=Question.Status.PICKED, vector=query
-    )
-    in_answer = Answer.objects.annotate(vector=body_vector()).filter(
-        status=Answer.Status.APPROVED, vector=query
-    )
     return (
         published_columns()
-        .filter(
-            Q(pk__in=in_title)
-            | Q(question__in=in_question.values("pk"))
-            | Q(pk__in=in_answer.values("column_id"))
-        )
-        .annotate(
-            title_match=Case(When(pk__in=in_title, then=Value(1)), default=Value(0)),
-        )
+        .filter(search_vector=query)
+        .annotate(title_match=Matches("search_vector", TitleQuery(query)))
         .order_by("-title_match", "-published_at", "-id")
     )
 

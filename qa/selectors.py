@@ -82,7 +82,7 @@ def expert_answers(expert):
         Answer.objects.published()
         .filter(expert=expert)
         .select_related("column", "column__category")
-        .defer("body", "body_html", "column__intro")
+        .defer("body", "body_html", "column__intro", "column__search_vector")
         .order_by("-column__published_at", "position", "pk")
     )
 

@@ -34,6 +34,15 @@ def _page_cache_sees_writes_at_once(request, monkeypatch):
 
 
 @pytest.fixture
+def after_commit(django_capture_on_commit_callbacks):
+    """
+    ``with after_commit(): ...`` runs what the block's saves left for after the commit, as a
+    real commit would: on PostgreSQL, refreshing the changed columns' search documents.
+    """
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
 def editor(db):
     return EditorFactory(username="ed")
 

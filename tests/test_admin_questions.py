@@ -95,8 +95,13 @@ def test_bulk_actions_call_the_services_and_report(editor_client):
     assert new.status == Status.NEW
 
 
-def test_question_page_shows_the_reader_similar_questions_and_close_columns(editor_client):
-    column = ColumnFactory(published=True, title="Can I follow up with an interviewer on Facebook?")
+def test_question_page_shows_the_reader_similar_questions_and_close_columns(
+    editor_client, after_commit
+):
+    with after_commit():
+        column = ColumnFactory(
+            published=True, title="Can I follow up with an interviewer on Facebook?"
+        )
     question = QuestionFactory(
         name="Dana Private",
         email="dana@private.example",

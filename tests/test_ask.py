@@ -249,9 +249,10 @@ def test_reader_text_is_stored_as_typed_and_escaped_when_shown(client, category)
 
 
 @pytest.fixture
-def interview_column():
-    column = ColumnFactory(published=True, title="Should I follow up with an interviewer?")
-    AnswerFactory(column=column, body="A thank-you note after the interview is a must.")
+def interview_column(after_commit):
+    with after_commit():
+        column = ColumnFactory(published=True, title="Should I follow up with an interviewer?")
+        AnswerFactory(column=column, body="A thank-you note after the interview is a must.")
     return column
 
 

@@ -91,7 +91,12 @@ class AnswerAdmin(ExpertScopedAdmin):
     # -- scope ---------------------------------------------------------------------------
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("column__question", "expert")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("column__question", "expert")
+            .defer("column__search_vector")
+        )
 
     def has_change_permission(self, request, obj=None):
         # Once approved, or once its column stops collecting, an answer is the editor's.

@@ -42,6 +42,14 @@ class TransitionAdmin(ReadOnlyLogAdmin):
     list_select_related = ["column", "answer__expert", "answer__column", "by"]
     date_hierarchy = "at"
 
+    def get_queryset(self, request):
+        # Columns come with every row; their search documents are never shown.
+        return (
+            super()
+            .get_queryset(request)
+            .defer("column__search_vector", "answer__column__search_vector")
+        )
+
 
 @admin.register(Dispatch)
 class DispatchAdmin(ReadOnlyLogAdmin):

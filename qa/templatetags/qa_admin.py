@@ -31,6 +31,7 @@ def expert_invitations(user):
     answers = (
         Answer.objects.filter(expert=expert_of(user))
         .select_related("column")
+        .defer("column__search_vector")
         .annotate(past=open_first)
         .order_by("past", "column__answer_deadline", "-column__week", "-id")
     )
