@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.functional import cached_property
 from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
@@ -264,6 +265,30 @@ def expert_detail(request, slug):
     return _validators(response, etag, changed)
 
 
+class SearchPaginator(Paginator):
+    """
+    Counts matches no further than the last page a reader may open (``SEARCH_MAX_PAGES``), and
+    without ordering them: a common word matches every column, and a full ordered count read
+    and sorted them all again after the page itself had.
+    """
+
+    @cached_property
+    def _counted(self):
+        return self.object_list.order_by()[: self.cap + 1].count()
+
+    @property
+    def cap(self):
+        return SEARCH_MAX_PAGES * self.per_page
+
+    @property
+    def count(self):
+        return min(self._counted, self.cap)
+
+    @property
+    def capped(self):
+        return self._counted > self.cap
+
+
 @require_safe
 def search(request):
     """
@@ -274,13 +299,20 @@ def search(request):
     terms = search_terms(query)
     page_obj = None
     if terms:
-        page_obj = _page(request, search_columns(query), per_page=10)
+        page_obj = _page(
+            request,
+            search_columns(query),
+            per_page=10,
+            paginator_class=SearchPaginator,
+        )
         if page_obj.number > SEARCH_MAX_PAGES:
             raise Http404("No more results.")
         columns = list(page_obj.object_list)
         answers = {}
-        for answer in selectors.published_answers().filter(column__in=columns):
-            answers.setdefault(answer.column_id, []).append(answer.body)
+        for column_id, body in (
+            selectors.published_answers().filter(column__in=columns).values_list("column", "body")
+        ):
+            answers.setdefault(column_id, []).append(body)
         bodies = dict(
             Column.objects.filter(pk__in=[c.pk for c in columns]).values_list(
                 "pk", "question__body"
