@@ -384,6 +384,7 @@ class PageCacheMiddleware:
         name = _name(request)
         if name is None:
             return self.get_response(request)
+        request.get_host()  # a Host not in ALLOWED_HOSTS is refused (400), cached page or not
         page, ticket = page_get(name)
         if page is not None:
             return _replay(request, page)

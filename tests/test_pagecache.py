@@ -273,3 +273,8 @@ def test_without_news_from_the_listener_every_page_is_read_from_redis(
     with CaptureQueriesContext(connection) as queries:
         assert "Kept." in client.get(url).text
     assert reads == [1] and len(queries) == 0
+
+
+def test_a_host_not_allowed_is_refused_even_for_a_cached_page(cached):
+    response = Client(HTTP_HOST="evil.example").get(cached.column.get_absolute_url())
+    assert response.status_code == 400
