@@ -278,3 +278,12 @@ def test_without_news_from_the_listener_every_page_is_read_from_redis(
 def test_a_host_not_allowed_is_refused_even_for_a_cached_page(cached):
     response = Client(HTTP_HOST="evil.example").get(cached.column.get_absolute_url())
     assert response.status_code == 400
+
+
+def test_cached_pages_still_serve_while_the_database_is_down(cached, client, monkeypatch):
+    from .test_middleware import assert_database_unavailable, database_down
+
+    database_down(monkeypatch)
+    response = client.get(cached.column.get_absolute_url())
+    assert response.status_code == 200 and "Kept." in response.text
+    assert_database_unavailable(client.get("/columns/never-cached/"))
