@@ -25,6 +25,7 @@ from django.test import RequestFactory  # noqa: E402
 
 from qa import selectors  # noqa: E402
 from qa.admin.paginators import CappedPaginator  # noqa: E402
+from qa.admin.similar import pool_rows  # noqa: E402
 from qa.models import Category, Column, Expert, Question  # noqa: E402
 from qa.search import search_columns  # noqa: E402
 from qa.views.public import EXPERT_ANSWERS_PER_PAGE, PER_PAGE, ArchivePaginator  # noqa: E402
@@ -67,6 +68,7 @@ def lists():
         f"search {SEARCH_QUERY!r}, first page": search_columns(SEARCH_QUERY)[:10],
         "admin question queue, first page": queue.queryset[: queue.list_per_page],
         "admin question queue, capped count": queue.queryset[: CappedPaginator.cap + 1],
+        "admin question queue, similar pool (its stamp aggregates these rows)": pool_rows(),
         "admin column list, first page": column_list.queryset[: column_list.list_per_page],
     }
 
