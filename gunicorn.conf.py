@@ -14,6 +14,9 @@ worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+# gthread: the connections one worker holds at once (gunicorn's default, 1000, lets the first
+# worker to accept take every keep-alive connection of a busy client while the others idle).
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
 
 # Loading Django once in the arbiter shares its memory between the workers and makes a broken
 # deploy fail at start, not on the first request.

@@ -98,6 +98,9 @@ def environment():
         GUNICORN_BIND=f"127.0.0.1:{PORT}",
         WEB_CONCURRENCY=str(WORKERS),
         GUNICORN_THREADS=str(WEB_THREADS),
+        # wrk keeps its 8 connections open: without a cap the first worker to accept takes
+        # them all and the other idles, which a balancing proxy in front would not allow.
+        GUNICORN_WORKER_CONNECTIONS=str(WEB_THREADS),
         GUNICORN_ACCESS_LOG="",
         # Recycling would reset the memory being watched.
         GUNICORN_MAX_REQUESTS="0",

@@ -480,16 +480,18 @@ def test_archive_reads_deep_pages_from_the_far_end_with_the_same_columns(client,
         assert ('"published_at" ASC' in listed) == (number == plain.num_pages), number
 
 
-def test_search_counts_no_further_than_the_pages_it_will_show(client, monkeypatch):
+def test_search_counts_no_further_than_the_pages_it_will_show(client, monkeypatch, after_commit):
     from qa.views import public
 
     monkeypatch.setattr(public, "SEARCH_MAX_PAGES", 1)
-    for _ in range(12):
-        AnswerFactory(column=ColumnFactory(published=True), body="A zephyrine answer.")
+    with after_commit():
+        for _ in range(12):
+            AnswerFactory(column=ColumnFactory(published=True), body="A zephyrine answer.")
     html = client.get("/search/", {"q": "zephyrine"}).text
     assert "More than 10 columns found; the first 10 are listed." in html
     assert html.count('class="card result"') == 10
     assert 'rel="next"' not in html
-    for _ in range(2):
-        AnswerFactory(column=ColumnFactory(published=True), body="A quokka answer.")
+    with after_commit():
+        for _ in range(2):
+            AnswerFactory(column=ColumnFactory(published=True), body="A quokka answer.")
     assert "2 columns found." in client.get("/search/", {"q": "quokka"}).text
