@@ -104,7 +104,7 @@ def categories_with_columns():
         .filter(category=OuterRef("pk"))
         .order_by()
         .values("category")
-        .annotate(count=Count("pk"))
+        .annotate(count=Count("*"))  # not the id: the index holds all this count reads
         .values("count")
     )
     return (
@@ -120,7 +120,7 @@ def published_stamp(queryset=None):
     what list pages key their ETag and Last-Modified on.
     """
     queryset = queryset if queryset is not None else Column.objects.published()
-    stamp = queryset.order_by().aggregate(changed=Max("updated_at"), count=Count("id"))
+    stamp = queryset.order_by().aggregate(changed=Max("updated_at"), count=Count("*"))
     return stamp["changed"], stamp["count"]
 
 
