@@ -182,7 +182,7 @@ def test_queue_counts_no_further_than_the_cap(editor_client, monkeypatch):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from qa.admin.paginators import CappedPaginator
+    from qa.paginators import CappedPaginator
 
     monkeypatch.setattr(CappedPaginator, "cap", 2)
     QuestionFactory.create_batch(3)
@@ -204,8 +204,8 @@ def test_queue_under_the_cap_shows_its_count(editor_client):
 
 def test_queue_pages_on_past_the_cap(editor_client, monkeypatch):
     """Each page counts ``cap`` rows past its own start, so paging on is never a dead end."""
-    from qa.admin.paginators import CappedPaginator
     from qa.admin.questions import QuestionAdmin
+    from qa.paginators import CappedPaginator
 
     monkeypatch.setattr(CappedPaginator, "cap", 3)
     monkeypatch.setattr(QuestionAdmin, "list_per_page", 2)

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import services
 from ..models import Question
+from ..paginators import CappedPaginator
 from ..search import columns_like
-from .paginators import CappedPaginator
 from .pick import pick_for_week
 from .scoping import EditorOnlyAdmin
 from .similar import similar_pool

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_safe
 
 from .. import images, jsonld, pagecache, selectors
 from ..models import Category, Column, Expert
+from ..paginators import CappedPaginator
 from ..search import excerpt, highlight, search_columns, search_terms
 
 # Part of every ETag: bump when templates change, so readers' copies are replaced.
@@ -265,28 +266,20 @@ def expert_detail(request, slug):
     return _validators(response, etag, changed)
 
 
-class SearchPaginator(Paginator):
+class SearchPaginator(CappedPaginator):
     """
     Counts matches no further than the last page a reader may open (``SEARCH_MAX_PAGES``), and
     without ordering them: a common word matches every column, and a full ordered count read
     and sorted them all again after the page itself had.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reach = SEARCH_MAX_PAGES * self.per_page
+
     @cached_property
     def _counted(self):
-        return self.object_list.order_by()[: self.cap + 1].count()
-
-    @property
-    def cap(self):
-        return SEARCH_MAX_PAGES * self.per_page
-
-    @property
-    def count(self):
-        return min(self._counted, self.cap)
-
-    @property
-    def capped(self):
-        return self._counted > self.cap
+        return self.object_list.order_by()[: self.reach + 1].count()
 
 
 @require_safe
