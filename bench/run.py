@@ -19,7 +19,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from askform import form_fields  # noqa: E402
+from processes import stop  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
@@ -165,16 +165,6 @@ def server_start(env):
             pass
         time.sleep(0.5)
     raise SystemExit("gunicorn did not answer /healthz within 60 seconds")
-
-
-def server_stop(server):
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
 
 
 def server_drain(database):
@@ -446,7 +436,7 @@ def main():
         memory_run = wrk_until(mix, MEMORY_REQUESTS, deadline=300)
         after = {pid: rss_mb(pid) for pid in worker_pids(server)}
     finally:
-        server_stop(server)
+        stop(server)
 
     healthz_rps = results["healthz"]["rps"]
     body = table(results, prepared, healthz_rps)
