@@ -50,7 +50,8 @@ logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "content-generation"
 # Bump when templates change in a way that must not be served from an older cached copy (or run
-# `manage.py pages_expire` when deploying).
+# `manage.py pages_expire` when deploying); the list pages' ETags carry it too, so readers'
+# copies are replaced as well.
 PAGE_VERSION = "2"
 PAGE_CACHE_SECONDS = 60 * 60
 # Only these paths are looked up in the cache; views under them opt in with ``@cached``.

@@ -25,14 +25,14 @@ from ..models import Category, Column, Expert
 from ..paginators import CappedPaginator
 from ..search import excerpt, highlight, search_columns, search_terms
 
-# Part of every ETag: bump when templates change, so readers' copies are replaced.
-PAGE_VERSION = "1"
 BROWSER_CACHE_SECONDS = 60
 SEARCH_MAX_PAGES = 50
 
 
 def _etag(*parts):
-    digest = hashlib.sha256("|".join(str(p) for p in (PAGE_VERSION, *parts)).encode()).hexdigest()
+    digest = hashlib.sha256(
+        "|".join(str(p) for p in (pagecache.PAGE_VERSION, *parts)).encode()
+    ).hexdigest()
     return quote_etag(digest[:32])
 
 
