@@ -71,19 +71,6 @@ class QuestionAdmin(EditorOnlyAdmin):
     # questions); the "created" filter offers the same recent ranges through the index.
     paginator = CappedPaginator
     ordering = ["-created_at"]
-    fields = [
-        "body",
-        "category",
-        "signature",
-        "name",
-        "email",
-        "status",
-        "spam_reason",
-        "created_at",
-        "erased_at",
-        "similar_questions",
-        "close_columns",
-    ]
     readonly_fields = [
         "status",
         "spam_reason",
@@ -92,6 +79,7 @@ class QuestionAdmin(EditorOnlyAdmin):
         "similar_questions",
         "close_columns",
     ]
+    fields = ["body", "category", "signature", "name", "email", *readonly_fields]
     actions = [pick_for_week, "shortlist", "decline", "spam_mark", "spam_restore"]
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
