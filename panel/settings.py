@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "qa",
+    # manage.py generate_data: made-up data at scale, for load tests only.
+    "devdata",
 ]
 
 MIDDLEWARE = [
