@@ -1,4 +1,5 @@
 from django import template
+from django.utils import timezone
 
 from ..images import headshot_sources
 from ..jsonld import absolute
@@ -24,3 +25,16 @@ def absolute_url(path):
 def safe_url(url):
     """A stored URL, printed only if it is http(s) (``qa.links.safe_url``); else empty."""
     return _safe_url(url)
+
+
+@register.filter
+def machine_time(value):
+    """
+    A moment for ``<time datetime>``: ISO 8601 in the site's time zone, to the second. HTML
+    allows at most three digits of a second's fraction, and a stored timestamp has six.
+    """
+    if not value:
+        return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.replace(microsecond=0).isoformat()
