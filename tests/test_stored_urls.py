@@ -18,7 +18,7 @@ HOSTILE = [
     "javascript:alert(1)",
     "  JaVaScRiPt:alert(1)",
     "java\tscript:alert(1)",
-    "javascript\x00:alert(1)",
+    "javascript\x01:alert(1)",
     "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
     "vbscript:msgbox(1)",
     "//evil.example/x",
