@@ -319,6 +319,8 @@ EMAIL_RETRY_SECONDS = int(env("EMAIL_RETRY_SECONDS", "60"))
 # Reader questions: how many an address may send.
 ASK_RATE_LIMIT_PER_HOUR = int(env("ASK_RATE_LIMIT_PER_HOUR", "5"))
 ASK_ERROR_RATE_LIMIT_PER_HOUR = int(env("ASK_ERROR_RATE_LIMIT_PER_HOUR", "30"))
+# Staff password resets asked from one sender, and for one address, in any hour.
+PASSWORD_RESET_RATE_LIMIT_PER_HOUR = int(env("PASSWORD_RESET_RATE_LIMIT_PER_HOUR", "5"))
 ASK_MIN_SECONDS = int(env("ASK_MIN_SECONDS", "3"))
 # Same text from the same reader within this many hours is kept once.
 ASK_DUPLICATE_HOURS = int(env("ASK_DUPLICATE_HOURS", "24"))

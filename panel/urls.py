@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from qa.admin import markdownx
+from qa.admin import accounts, markdownx
 from qa.admin.view_on_site import view_on_site
 from qa.views import health
 
@@ -17,6 +17,32 @@ urlpatterns = [
         "admin/r/<int:content_type_id>/<path:object_id>/",
         admin.site.admin_view(view_on_site),
         name="view_on_site",
+    ),
+    # Staff accounts from the sign-in page, before the admin's catch-all.
+    path(
+        "admin/password_reset/",
+        accounts.StaffPasswordResetView.as_view(),
+        name="admin_password_reset",
+    ),
+    path(
+        "admin/password_reset/done/",
+        accounts.StaffPasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "admin/reset/<uidb64>/<token>/",
+        accounts.StaffPasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "admin/reset/done/",
+        accounts.StaffPasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path(
+        "admin/welcome/<uidb64>/<token>/",
+        accounts.PanelWelcomeView.as_view(),
+        name="panel_welcome",
     ),
     path("admin/", admin.site.urls),
     # markdownx's endpoints at its own paths, wrapped so only signed-in staff reach them.

@@ -512,6 +512,25 @@ SITE_RULES = {
         ("/admin/qa/column/{column}/unpublish/", editors_only(OK), None),
         ("/admin/qa/column/987654/unpublish/", editors_only(NOT_FOUND), editors_only(NOT_FOUND)),
     ],
+    # An editor's POST changes an account: a forged verb and a missing expert change nothing.
+    "admin:qa_expert_account_action": [
+        (
+            "/admin/qa/expert/{expert}/account/forged/",
+            editors_only(NOT_ALLOWED),
+            editors_only(FORBIDDEN),
+        ),
+        (
+            "/admin/qa/expert/987654/account/invite/",
+            editors_only(NOT_ALLOWED),
+            editors_only(NOT_FOUND),
+        ),
+    ],
+    # Staff accounts from the sign-in page: open to everyone; a forged link is refused in words.
+    "admin_password_reset": ("/admin/password_reset/", every(OK), every(OK)),
+    "password_reset_done": ("/admin/password_reset/done/", every(OK), every(NOT_ALLOWED)),
+    "password_reset_confirm": ("/admin/reset/MQ/forged-token/", every(OK), every(OK)),
+    "password_reset_complete": ("/admin/reset/done/", every(OK), every(NOT_ALLOWED)),
+    "panel_welcome": ("/admin/welcome/MQ/forged-token/", every(OK), every(OK)),
     "admin:qa_column_answer_action": [
         # A draft cannot be approved: the editor is sent back with a message, nothing changes.
         (

@@ -11,6 +11,7 @@ import datetime
 import logging
 
 from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -221,6 +222,11 @@ def invitation_refusal(expert):
         return f"{expert.name} is not active on the panel; reactivate them first."
     if not user.email:
         return f"{expert.name} has no email address, so no invitation could reach them."
+    if not user.has_usable_password():
+        return (
+            f"{expert.name} has not joined the panel yet (no password set), so they could not "
+            "open their answer. Send their invitation to the panel again."
+        )
     return None
 
 
@@ -229,6 +235,7 @@ def experts_invitable():
     return (
         Expert.objects.filter(is_active=True, user__isnull=False, user__is_active=True)
         .exclude(user__email="")
+        .exclude(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
         .select_related("user")
         .order_by("name")
     )
