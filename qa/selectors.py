@@ -13,7 +13,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from .models import Answer, Category, Column, Expert
+from .models import Answer, Category, Column, Expert, Question
 
 
 def published_columns():
@@ -156,4 +156,104 @@ def panel_statistics():
         )
         .select_related("user")
         .order_by("-is_active", "last_feature", "name")
+    )
+
+
+# How far ahead an open invitation counts as close to its deadline, on the editors' desk.
+DESK_DEADLINE_SOON = datetime.timedelta(hours=48)
+# How many rows each list of the desk shows; each says how many more there are.
+DESK_ROWS = 8
+
+
+def desk_this_week(*, today):
+    """
+    The column the desk leads with: this week's, else the next one planned, with its answers
+    and their experts in the column's order. Two queries.
+    """
+    this_week = today - datetime.timedelta(days=today.weekday())
+    column = (
+        Column.objects.filter(week__gte=this_week)
+        .select_related("category")
+        .defer("search_vector")
+        .order_by("week")
+        .prefetch_related(
+            Prefetch(
+                "answers",
+                queryset=Answer.objects.select_related("expert").order_by("position", "id"),
+            )
+        )
+        .first()
+    )
+    return column
+
+
+def desk_needs(*, now, since):
+    """
+    What needs an editor now, each list at most ``DESK_ROWS`` long, with its full count:
+    answers submitted and waiting for review, scheduled columns that missed their time, new
+    questions since ``since``, and invitations still open close to their deadline. Each list
+    is one query on an index, and each count another, whatever the size of the archive.
+    """
+    from .services.columns import OPEN_ANSWERS, OVERDUE_AFTER
+
+    submitted = (
+        Answer.objects.filter(status=Answer.Status.SUBMITTED)
+        .select_related("expert", "column")
+        .only("id", "submitted_at", "expert__name", "column__id", "column__title")
+        .order_by("submitted_at", "id")
+    )
+    overdue = (
+        Column.objects.filter(status=Column.Status.SCHEDULED, publish_at__lt=now - OVERDUE_AFTER)
+        .only("id", "title", "publish_at")
+        .order_by("publish_at")
+    )
+    closing = (
+        Answer.objects.filter(
+            status__in=OPEN_ANSWERS,
+            column__status=Column.Status.COLLECTING,
+            column__answer_deadline__gt=now,
+            column__answer_deadline__lte=now + DESK_DEADLINE_SOON,
+        )
+        .select_related("expert", "column")
+        .only(
+            "id", "status", "expert__name", "column__id", "column__title", "column__answer_deadline"
+        )
+        .order_by("column__answer_deadline", "id")
+    )
+    new_questions = Question.objects.filter(status=Question.Status.NEW, created_at__gt=since)
+    return {
+        "submitted": list(submitted[:DESK_ROWS]),
+        "submitted_count": submitted.count(),
+        "overdue": list(overdue[:DESK_ROWS]),
+        "closing": list(closing[:DESK_ROWS]),
+        "closing_count": closing.count(),
+        "new_questions_count": new_questions.count(),
+    }
+
+
+def desk_history(*, limit=DESK_ROWS):
+    """
+    The latest entries of the history, newest first, with who and which answer. Entries are
+    only ever appended, so the newest are the highest ids: the primary key's index.
+    """
+    from .models import Transition
+
+    return list(
+        Transition.objects.select_related("by", "answer__expert", "column")
+        .only(
+            "id",
+            "action",
+            "at",
+            "note",
+            "from_status",
+            "to_status",
+            "by__username",
+            "by__first_name",
+            "by__last_name",
+            "answer__id",
+            "answer__expert__name",
+            "column__id",
+            "column__title",
+        )
+        .order_by("-id")[:limit]
     )

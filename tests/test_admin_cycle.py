@@ -255,7 +255,8 @@ def test_editor_edit_is_recorded_in_the_history(editor_client, week):
     entry = column.transitions.get(action="answer_edit")
     assert entry.changes == {"headline": ["A's", "Sharper headline"]}
     page = editor_client.get(reverse("admin:qa_column_change", args=[column.pk])).text
-    assert "Sharper headline" in page and "answer_edit" in page
+    assert "Sharper headline" in page and "edited Expert Alice’s answer" in page
+    assert "answer_edit" not in page
 
 
 @pytest.mark.django_db

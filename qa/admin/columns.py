@@ -45,6 +45,7 @@ from ..services.columns import (
     experts_invitable,
     invitation_refusal,
 )
+from .history import history_rows
 from .scoping import EditorOnlyAdmin
 
 # What becomes of an answer that is not published, in the editor's words.
@@ -205,8 +206,8 @@ class ColumnAdmin(EditorOnlyAdmin):
         if column is not None:
             extra_context.update(
                 answers=column.answers.select_related("expert").order_by("position", "id"),
-                history=column.transitions.select_related("by", "answer__expert").order_by(
-                    "-at", "-id"
+                history=history_rows(
+                    column.transitions.select_related("by", "answer__expert").order_by("-at", "-id")
                 ),
                 publish_problems=column_publish_problems(column),
                 can_invite=column.status in INVITABLE,

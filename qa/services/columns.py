@@ -413,7 +413,7 @@ def column_publish(*, column, by):
             column=column,
             from_status=from_status,
             to_status=Column.Status.PUBLISHED,
-            note="published again: nobody emailed" if republished else "",
+            note="again; nobody was emailed" if republished else "",
         )
         for email in emails:
             email_enqueue(**email.enqueue_arguments())
