@@ -6,6 +6,7 @@ Statuses change only through the named transitions in ``qa.services``; the model
 invariants the database can enforce.
 """
 
+import datetime
 import hashlib
 import re
 import secrets
@@ -57,6 +58,17 @@ class TimeStamped(models.Model):
         abstract = True
 
 
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+
+
 class Publication(models.Model):
     """The publication's standing settings: one row, edited by editors in the admin."""
 
@@ -71,6 +83,22 @@ class Publication(models.Model):
     )
     answer_words_min = models.PositiveIntegerField(_("answer guide: fewest words"), default=80)
     answer_words_max = models.PositiveIntegerField(_("answer guide: most words"), default=250)
+    publish_weekday = models.PositiveSmallIntegerField(
+        _("publication day"),
+        choices=WEEKDAYS,
+        default=0,
+        help_text=_("The day of its week a column is published."),
+    )
+    answer_deadline_days = models.PositiveSmallIntegerField(
+        _("answers due, days before publication"),
+        default=3,
+        help_text=_("The invitation form proposes this deadline; the editor can change it."),
+    )
+    answer_deadline_time = models.TimeField(
+        _("answers due at"),
+        default=datetime.time(17, 0),
+        help_text=_("Time of day, in the publication's time zone."),
+    )
 
     class Meta:
         verbose_name = _("publication settings")

@@ -319,3 +319,30 @@ def test_actions_that_email_someone_ask_first(editor_client, expert_a, week):
     expert_client.force_login(expert_a)
     mine = expert_client.get(reverse("admin:qa_answer_change", args=[answers["a"].pk])).text
     assert 'name="_decline" value="Decline" formnovalidate data-confirm="Decline this' in mine
+
+
+# -- the default deadline follows the week ---------------------------------------------------
+
+
+def test_the_default_deadline_follows_the_chosen_week(editor_client):
+    """A column for the week of 14 December is due three days before, at 5 pm, not on the 4th."""
+    import zoneinfo
+
+    import time_machine
+
+    from qa.models import Publication
+
+    ny = zoneinfo.ZoneInfo("America/New_York")
+    column = ColumnFactory(week=datetime.date(2026, 12, 14), status=Column.Status.DRAFT)
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 9, 0, tzinfo=ny), tick=False):
+        form = editor_client.get(invite_url(column)).context["form"]
+        assert form.initial["deadline"] == datetime.datetime(2026, 12, 11, 17, 0, tzinfo=ny)
+        Publication.objects.filter(pk=1).update(
+            publish_weekday=3, answer_deadline_days=2, answer_deadline_time=datetime.time(9, 30)
+        )
+        form = editor_client.get(invite_url(column)).context["form"]
+        assert form.initial["deadline"] == datetime.datetime(2026, 12, 15, 9, 30, tzinfo=ny)
+        # A column whose proposed deadline has passed: the same time a day from now.
+        late = ColumnFactory(week=datetime.date(2026, 11, 23), status=Column.Status.DRAFT)
+        form = editor_client.get(invite_url(late)).context["form"]
+        assert form.initial["deadline"] == datetime.datetime(2026, 12, 2, 9, 30, tzinfo=ny)

@@ -56,7 +56,8 @@ def test_the_week_by_hand_with_the_demo_accounts():
         page = editor.post(
             changelist, {"action": "pick_for_week", "_selected_action": [question.pk]}
         )
-        assert "Pick for the week of" in page.text and 'value="2026-03-16"' in page.text
+        assert "Pick this question for the week of March 16, 2026" in page.text
+        assert 'value="2026-03-16"' in page.text
         response = editor.post(
             changelist,
             {
@@ -65,6 +66,7 @@ def test_the_week_by_hand_with_the_demo_accounts():
                 "apply": "1",
                 "week": "2026-03-16",
                 "title": "How Do I Explain A Career Change?",
+                "category": question.category_id,
             },
         )
         column = Column.objects.get(question=question)
@@ -298,6 +300,7 @@ def test_a_second_pick_for_a_taken_week_names_the_column(editor_client):
             "apply": "1",
             "week": "2026-03-11",
             "title": "Another",
+            "category": question.category_id,
         },
     )
     assert response.status_code == 200

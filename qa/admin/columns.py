@@ -42,6 +42,7 @@ from ..services.columns import (
     SCHEDULABLE,
     column_publication_emails,
     column_was_published,
+    deadline_default,
     experts_invitable,
     invitation_refusal,
 )
@@ -95,7 +96,7 @@ class InviteForm(forms.Form):
             self.initial["experts"] = list(
                 invitable.filter(categories=column.category_id).values_list("pk", flat=True)
             )
-            self.initial["deadline"] = column.answer_deadline or _default_deadline()
+            self.initial["deadline"] = column.answer_deadline or deadline_default(column)
 
     def clean_experts(self):
         experts = self.cleaned_data["experts"]
@@ -103,12 +104,6 @@ class InviteForm(forms.Form):
         if refusals:
             raise forms.ValidationError(" ".join(refusals), code="not_invitable")
         return experts
-
-
-def _default_deadline():
-    """Three days from now, at 5 pm in the publication's time zone."""
-    day = timezone.localdate() + datetime.timedelta(days=3)
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(17)))
 
 
 class ScheduleForm(forms.Form):

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Column
+from ..models import Category, Column
 from ..services import TransitionNotAllowed, column_pick, week_next_free, week_of
+from ..services.columns import title_proposal
 
 
 class PickForm(forms.Form):
@@ -21,7 +22,15 @@ class PickForm(forms.Form):
         help_text=_("Any day of the week; the column belongs to that week's Monday."),
     )
     title = forms.CharField(
-        label=_("Proposed title"), max_length=200, help_text=_("You can edit it later.")
+        label=_("Proposed title"),
+        max_length=200,
+        help_text=_("Proposed from the reader's question, in whole words. You can edit it later."),
+        widget=forms.TextInput(attrs={"class": "vLargeTextField pick-title"}),
+    )
+    category = forms.ModelChoiceField(
+        label=_("Topic"),
+        queryset=Category.objects.order_by("name"),
+        help_text=_("The reader chose this; correct it if it fits another topic better."),
     )
 
 
@@ -33,7 +42,7 @@ def week_choices(weeks=8):
     return [(week, taken.get(week)) for week in weeks_ahead]
 
 
-@admin.action(description=_("Pick for the week of …"), permissions=["change"])
+@admin.action(description=_("Pick for a week…"), permissions=["change"])
 def pick_for_week(modeladmin, request, queryset):
     if queryset.count() != 1:
         modeladmin.message_user(request, _("Pick one question at a time."), level=messages.WARNING)
@@ -47,6 +56,7 @@ def pick_for_week(modeladmin, request, queryset):
                     question=question,
                     week=form.cleaned_data["week"],
                     title=form.cleaned_data["title"],
+                    category=form.cleaned_data["category"],
                     by=request.user,
                 )
             except TransitionNotAllowed as error:
@@ -60,13 +70,22 @@ def pick_for_week(modeladmin, request, queryset):
                 )
                 return HttpResponseRedirect(reverse("admin:qa_column_invite", args=[column.pk]))
     else:
-        form = PickForm(initial={"week": week_next_free(), "title": str(question).rstrip("…")})
+        form = PickForm(
+            initial={
+                "week": week_next_free(),
+                "title": title_proposal(question.body),
+                "category": question.category_id,
+            }
+        )
+    week = form.cleaned_data["week"] if form.is_bound and form.is_valid() else None
+    week = week_of(week or form.initial.get("week") or week_next_free())
     return TemplateResponse(
         request,
         "admin/qa/question/pick.html",
         {
             **modeladmin.admin_site.each_context(request),
-            "title": _("Pick for the week of …"),
+            "title": _("Pick this question for the week of %(week)s")
+            % {"week": f"{week:%B %-d, %Y}"},
             "opts": modeladmin.model._meta,
             "question": question,
             "form": form,

@@ -9,6 +9,7 @@ concurrent call sends nothing twice.
 import dataclasses
 import datetime
 import logging
+import re
 
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
@@ -46,6 +47,31 @@ def week_next_free(*, after=None):
     return week
 
 
+# A proposed title is at most this long, in whole words.
+TITLE_PROPOSAL_CHARS = 120
+_SENTENCE_END = re.compile(r"(?<=[?!.])\s+")
+
+
+def title_proposal(body):
+    """
+    A title proposed from a reader's letter, in whole words, never cut: the letter's question
+    (its last sentence ending in "?") when it is short enough, else its first sentence, else
+    as many whole words of it as fit.
+    """
+    text = " ".join(body.split())
+    sentences = [s for s in _SENTENCE_END.split(text) if s]
+    questions = [s for s in sentences if s.endswith("?")]
+    for candidate in [*reversed(questions), *sentences[:1]]:
+        if len(candidate) <= TITLE_PROPOSAL_CHARS:
+            return candidate
+    words = []
+    for word in text.split(" "):
+        if len(" ".join([*words, word])) > TITLE_PROPOSAL_CHARS:
+            break
+        words.append(word)
+    return " ".join(words).rstrip(",;:—-") or text[:TITLE_PROPOSAL_CHARS]
+
+
 def question_status_url(question):
     """The reader's private status link, which every email to the reader carries."""
     return absolute_url(question.get_status_url())
@@ -68,10 +94,31 @@ def _week_taken_error(column):
     )
 
 
-def column_pick(*, question, week, by, title=None):
+def deadline_default(column, *, now=None):
+    """
+    The answer deadline the invitation form proposes: the publication's set number of days
+    before the column's publication day, at its time of day, in the publication's time zone.
+    When that has passed (or the column has no week), the same time of day a day from now.
+    """
+    now = now or timezone.now()
+    publication = Publication.current()
+    at = publication.answer_deadline_time
+    if column.week is not None:
+        day = column.week + datetime.timedelta(
+            days=publication.publish_weekday - publication.answer_deadline_days
+        )
+        deadline = timezone.make_aware(datetime.datetime.combine(day, at))
+        if deadline > now:
+            return deadline
+    day = timezone.localdate(now) + datetime.timedelta(days=1)
+    return timezone.make_aware(datetime.datetime.combine(day, at))
+
+
+def column_pick(*, question, week, by, title=None, category=None):
     """
     Pick ``question`` for the week containing ``week``: a draft column with the question's
-    category, a proposed title and the publication's standing intro. The reader is emailed.
+    category (corrected to ``category`` when given), a proposed title and the publication's
+    standing intro. The reader is emailed.
     """
     week = week_of(week)
     with transaction.atomic():
@@ -85,7 +132,11 @@ def column_pick(*, question, week, by, title=None):
         existing = Column.objects.filter(week=week).first()
         if existing is not None:
             raise _week_taken_error(existing)
-        title = (title or "").strip() or str(question).rstrip("…")
+        title = (title or "").strip() or title_proposal(question.body)
+        category_note = ""
+        if category is not None and category.pk != question.category_id:
+            category_note = f"; topic corrected from {question.category} to {category}"
+            question.category = category
         try:
             # The unique week is the lock: a second editor's insert waits for the first
             # transaction and then fails here, inside its own savepoint.
@@ -108,7 +159,7 @@ def column_pick(*, question, week, by, title=None):
             ) from None
         from_status = question.status
         question.status = Question.Status.PICKED
-        question.save(update_fields=["status", "updated_at"])
+        question.save(update_fields=["status", "category", "updated_at"])
         transition_record(
             action="column_pick",
             by=by,
@@ -116,7 +167,7 @@ def column_pick(*, question, week, by, title=None):
             question=question,
             from_status=from_status,
             to_status=Question.Status.PICKED,
-            note=f"week of {week:%Y-%m-%d}",
+            note=f"week of {week:%B %-d, %Y}{category_note}",
         )
         email_enqueue(
             key=f"question-picked:{question.pk}",
