@@ -171,7 +171,13 @@ def column_import(spec, *, place=""):
     column = Column.objects.filter(slug=slug).select_related("question").first()
     created = column is None
     if created:
-        question = Question(category=category, status=Question.Status.PICKED)
+        # A letter of the back catalogue was answered long ago: it is dated by its column, and
+        # enters the queue picked, never awaiting a decision.
+        question = Question(
+            category=category,
+            status=Question.Status.PICKED,
+            created_at=published_at or timezone.now(),
+        )
         column = Column(slug=slug)
     else:
         question = column.question

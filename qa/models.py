@@ -138,6 +138,10 @@ class Category(models.Model):
 
 
 class QuestionQuerySet(models.QuerySet):
+    def awaiting_decision(self):
+        """New and shortlisted questions: the queue's default view."""
+        return self.filter(status__in=[Question.Status.NEW, Question.Status.SHORTLISTED])
+
     def in_queue(self):
         """What the editor works from: neither erased nor spam."""
         return self.exclude(status__in=[Question.Status.SPAM, Question.Status.WITHDRAWN])

@@ -132,7 +132,7 @@ def test_bulk_actions_call_the_services_and_report(editor_client):
     new.refresh_from_db()
     assert new.status == Status.DECLINED
 
-    response = bulk(editor_client, "spam_mark", [new])
+    response = bulk(editor_client, "spam_mark", [new], all=True)
     new.refresh_from_db()
     assert new.status == Status.SPAM
     assert "undo" in response.text
@@ -378,3 +378,41 @@ def test_similar_counts_follow_the_rule_through_every_change(editor_client, edit
     with time_machine.travel(_days_ago(-150), tick=False):
         editor_client.force_login(editor)
         _assert_as_the_rule_says(editor_client)
+
+
+def test_the_queue_shows_what_awaits_a_decision_and_never_the_back_catalogue(
+    editor_client, tmp_path
+):
+    """New and shortlisted by default; a letter imported with its 2013 column is dated 2013."""
+    import json
+
+    from qa.catalogue import columns_import_file
+
+    waiting = [QuestionFactory(), QuestionFactory(status=Status.SHORTLISTED)]
+    decided = [
+        QuestionFactory(status=Status.DECLINED),
+        ColumnFactory().question,
+        QuestionFactory(status=Status.SPAM),
+    ]
+    path = tmp_path / "back.json"
+    path.write_text(
+        json.dumps(
+            {
+                "title": "Should I Take The Counter-Offer?",
+                "category": "Salary",
+                "published_at": "2013-06-14T09:00:00+00:00",
+                "question": {"text": "My boss matched the offer. Stay?", "signature": "K"},
+                "answers": [{"expert": {"name": "Ann Able"}, "body": "Go."}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    (imported,) = columns_import_file(path)
+    letter = imported.question
+    assert letter.created_at.year == 2013 and letter.status == Status.PICKED
+
+    shown = {q.pk for q in editor_client.get(reverse(CHANGELIST)).context["cl"].result_list}
+    assert shown == {q.pk for q in waiting}
+    assert "awaiting a decision" in editor_client.get(reverse(CHANGELIST)).text
+    everything = editor_client.get(reverse(CHANGELIST) + "?status=all").context["cl"]
+    assert {q.pk for q in [*decided, letter]} <= {q.pk for q in everything.result_list}

@@ -20,26 +20,35 @@ from .similar import similar_pool
 
 
 class QueueStatusFilter(admin.SimpleListFilter):
-    """By default the queue: spam and questions deleted by their reader are one click away."""
+    """
+    By default what awaits a decision (new and shortlisted questions); picked and declined ones,
+    spam and questions deleted by their reader are one click away.
+    """
 
     title = _("status")
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return [*Question.Status.choices, ("all", _("everything, spam and deleted too"))]
+        return [
+            *Question.Status.choices,
+            ("queue", _("every status but spam and deleted")),
+            ("all", _("everything, spam and deleted too")),
+        ]
 
     def queryset(self, request, queryset):
         value = self.value()
         if value is None:
-            return queryset.in_queue()
+            return queryset.awaiting_decision()
         if value == "all":
             return queryset
+        if value == "queue":
+            return queryset.in_queue()
         return queryset.filter(status=value)
 
     def choices(self, changelist):
         for position, choice in enumerate(super().choices(changelist)):
             if position == 0:
-                choice["display"] = _("in the queue")
+                choice["display"] = _("awaiting a decision")
             yield choice
 
 
