@@ -346,3 +346,30 @@ def test_the_default_deadline_follows_the_chosen_week(editor_client):
         late = ColumnFactory(week=datetime.date(2026, 11, 23), status=Column.Status.DRAFT)
         form = editor_client.get(invite_url(late)).context["form"]
         assert form.initial["deadline"] == datetime.datetime(2026, 12, 2, 9, 30, tzinfo=ny)
+
+
+# -- the review page ------------------------------------------------------------------------
+
+
+def test_the_review_page_puts_the_answers_first_and_returns_to_the_same_answer(
+    editor_client, week
+):
+    column, answers = week
+    page_url = reverse("admin:qa_column_change", args=[column.pk])
+    page = editor_client.get(page_url).text
+    assert page.index('id="answers-heading"') < page.index('name="title"')
+    assert page.index('id="answers-heading"') < page.index('id="history-heading"')
+    carol = answers["carol"]
+    response = editor_client.post(
+        reverse("admin:qa_column_answer_action", args=[column.pk, carol.pk, "approve"])
+    )
+    assert response.url == f"{page_url}#answer-{carol.pk}"
+    # "Edit headline and text" comes back to the answer on the column's page.
+    edited = editor_client.post(
+        reverse("admin:qa_answer_change", args=[carol.pk]),
+        {"headline": "Sharper", "body": carol.body, "position": carol.position, "editor_note": ""},
+    )
+    assert edited.status_code == 302 and edited.url == f"{page_url}#answer-{carol.pk}"
+    assert "Expert Carol declined" not in page
+    history = editor_client.get(page_url).text
+    assert "edited Expert Carol’s answer" in history and "approved Expert Carol’s answer" in history

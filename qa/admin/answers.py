@@ -266,7 +266,12 @@ class AnswerAdmin(ExpertScopedAdmin):
 
     def response_change(self, request, obj):
         if is_editor(request.user):
-            return super().response_change(request, obj)
+            response = super().response_change(request, obj)
+            if {"_continue", "_addanother", "_saveasnew"} & set(request.POST):
+                return response
+            # "Edit headline and text" returns to the answer on its column's page.
+            column_page = reverse("admin:qa_column_change", args=[obj.column_id])
+            return HttpResponseRedirect(f"{column_page}#answer-{obj.pk}")
         here = reverse("admin:qa_answer_change", args=[obj.pk])
         refused = getattr(request, "_answer_refused", None)
         if refused:
