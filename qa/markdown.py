@@ -83,10 +83,12 @@ def sanitize_html(html):
 
 
 def render_markdown(text):
-    """Render an answer's Markdown to sanitised HTML."""
-    html = python_markdown.markdown(
-        text or "", extensions=["sane_lists", "smarty"], output_format="html"
-    )
+    """
+    Render an answer's Markdown to sanitised HTML. Quotes and dashes stay as the expert typed
+    them, like the title, the dek and the reader's letter around them: no "smart" quotes in
+    one part of a page and straight ones in the next.
+    """
+    html = python_markdown.markdown(text or "", extensions=["sane_lists"], output_format="html")
     html = sanitize_html(html)
     # The sanitiser can serialise a tree that parses differently (a <p> inside a <p>, left by
     # a stray <select>). Sanitising until nothing changes stores exactly what a browser, or a

@@ -1,5 +1,6 @@
 """
-Search over published columns: title, dek, the reader's question and the approved answers.
+Search over published columns: title, dek, the standing intro, the reader's question and the
+approved answers; and over the experts who have published, by name, company and link.
 
 On PostgreSQL it is full-text search (English stemming) over each column's stored document,
 ``Column.search_vector`` (kept by ``qa.search_index``, GIN index of migration 0007): every word
@@ -14,11 +15,11 @@ from collections import Counter
 
 from django.contrib.postgres.search import SearchQuery, SearchQueryField
 from django.db import connection
-from django.db.models import BooleanField, Func, Q
+from django.db.models import BooleanField, Count, Func, Q
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .models import Answer
+from .models import Answer, Expert
 from .search_index import SEARCH_CONFIG
 from .selectors import published_columns
 
@@ -75,6 +76,7 @@ def _substring_search(terms):
         columns = columns.filter(
             Q(title__icontains=term)
             | Q(dek__icontains=term)
+            | Q(intro__icontains=term)
             | Q(question__body__icontains=term)
             | Q(
                 pk__in=Answer.objects.filter(
@@ -83,6 +85,27 @@ def _substring_search(terms):
             )
         )
     return columns
+
+
+def search_experts(query, limit=12):
+    """
+    Panel members and past contributors whose name, company or link (a profile or social
+    handle) holds every word of ``query``: a handle is searched with or without its "@".
+    """
+    terms = [term.lstrip("@") for term in search_terms(query)]
+    terms = [term for term in terms if len(term) > 1]
+    if not terms:
+        return Expert.objects.none()
+    experts = Expert.objects.published().annotate(
+        published_count=Count(
+            "answers", filter=Q(answers__in=Answer.objects.published()), distinct=True
+        )
+    )
+    for term in terms:
+        experts = experts.filter(
+            Q(name__icontains=term) | Q(company__icontains=term) | Q(company_url__icontains=term)
+        )
+    return experts.order_by("name")[:limit]
 
 
 def search_columns(query):

@@ -1,6 +1,7 @@
 """
 Each column's search document, ``Column.search_vector``, on PostgreSQL: its title (weight A),
-dek (B), the reader's question (C) and its approved answers in the published order (D), as one
+dek (B), the reader's question (C), its approved answers in the published order and its
+standing intro (D), as one
 stored ``tsvector`` under a GIN index. Search reads these documents, instead of building a
 ``to_tsvector`` of every matching text on each query.
 
@@ -48,7 +49,9 @@ _DOCUMENT_SQL = """
                     )
                 ),
                 'D'
-            ) AS vector
+            )
+            || setweight(to_tsvector(%(config)s::regconfig, left(c.intro, %(dek_chars)s)), 'D')
+            AS vector
         FROM qa_column AS c
         JOIN qa_question AS q ON q.id = c.question_id
         LEFT JOIN qa_answer AS a ON a.column_id = c.id AND a.status = %(approved)s
@@ -144,7 +147,7 @@ def search_vectors_refresh_on_commit(*, column_ids=(), question_ids=(), using=No
 
 
 # The fields a document is made of, and those that decide whether an answer is in it.
-COLUMN_SOURCES = {"title", "dek", "question", "status"}
+COLUMN_SOURCES = {"title", "dek", "intro", "question", "status"}
 ANSWER_SOURCES = {"body", "position", "column"}
 
 

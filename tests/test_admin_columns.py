@@ -351,9 +351,7 @@ def test_the_default_deadline_follows_the_chosen_week(editor_client):
 # -- the review page ------------------------------------------------------------------------
 
 
-def test_the_review_page_puts_the_answers_first_and_returns_to_the_same_answer(
-    editor_client, week
-):
+def test_the_review_page_puts_the_answers_first_and_returns_to_the_same_answer(editor_client, week):
     column, answers = week
     page_url = reverse("admin:qa_column_change", args=[column.pk])
     page = editor_client.get(page_url).text

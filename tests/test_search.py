@@ -103,3 +103,41 @@ def test_columns_like_query_count_is_fixed(django_assert_num_queries, after_comm
     text = "salary negotiation remote offer counteroffer benefits equity vesting"
     with django_assert_num_queries(6):  # one per significant word, then the columns
         assert len(columns_like(text)) == 3
+
+
+@pytest.mark.django_db
+def test_search_finds_experts_by_name_company_and_handle(client):
+    from tests.factories import AnswerFactory, ColumnFactory, ExpertFactory
+
+    byline = ExpertFactory(
+        name="Dorothy Tannahill-Moran",
+        company="Next Chapter New Life",
+        company_url="https://twitter.com/NextChapterDot",
+        is_active=False,
+    )
+    AnswerFactory(column=ColumnFactory(published=True), expert=byline)
+    hidden = ExpertFactory(name="Tannahill Hidden", is_active=False)  # nothing published
+    for query in ["Tannahill", "next chapter", "@NextChapterDot"]:
+        page = client.get("/search/", {"q": query}).text
+        assert byline.get_absolute_url() in page, query
+        assert hidden.get_absolute_url() not in page
+
+
+@pytest.mark.django_db
+def test_search_covers_the_standing_intro(client, after_commit):
+    from tests.factories import ColumnFactory
+
+    with after_commit():
+        column = ColumnFactory(published=True, intro="Each week our approved panelists answer.")
+    assert column.get_absolute_url() in client.get("/search/", {"q": "panelists"}).text
+
+
+@pytest.mark.django_db
+def test_a_search_with_no_match_says_so_and_suggests_the_archive_and_topics(client):
+    from tests.factories import ColumnFactory
+
+    column = ColumnFactory(published=True)
+    page = client.get("/search/", {"q": "xylophone"}).text
+    assert "No column and no expert matches “xylophone”" in page
+    assert 'href="/columns/"' in page and column.category.get_absolute_url() in page
+    assert "Type a word or two" not in page

@@ -16,7 +16,13 @@ from qa.catalogue import columns_import_file
 from qa.demo import SOURCE_COLUMN
 from qa.models import Answer, Column, Publication
 
-from .factories import AnswerFactory, CategoryFactory, ColumnFactory, ExpertFactory
+from .factories import (
+    AnswerFactory,
+    CategoryFactory,
+    ColumnFactory,
+    ExpertFactory,
+    QuestionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -524,3 +530,23 @@ def test_a_favicon_and_an_apple_touch_icon(client):
     assert 'rel="apple-touch-icon" href="/static/apple-touch-icon.png"' in page
     response = client.get("/favicon.ico")
     assert response.status_code == 302 and response.url == "/static/favicon.ico"
+
+
+@pytest.mark.django_db
+def test_quotes_and_dashes_are_as_typed_across_the_whole_page(client):
+    """The answers are not given "smart" quotes while the title, dek and letter keep plain ones."""
+    question = QuestionFactory(body='He said "soon" -- it\'s been a week...', signature="D")
+    column = ColumnFactory(
+        question=question,
+        category=question.category,
+        published=True,
+        title='Is "Soon" A Yes?',
+        dek="It's been a week -- what now?",
+        intro="Each week we ask the panel.",
+    )
+    AnswerFactory(column=column, body='"Wait," she says -- it\'s early... "Then call."')
+    page = client.get(column.get_absolute_url()).content.decode()
+    article = page.split('<article class="column"')[1].split("</article>")[0]
+    for curly in "“”‘’–—…":
+        assert curly not in article, curly
+    assert "&quot;Wait,&quot; she says -- it&#x27;s early..." in page or '"Wait," she says' in page

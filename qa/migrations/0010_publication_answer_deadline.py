@@ -4,6 +4,24 @@ import datetime
 from django.db import migrations, models
 
 
+def search_documents_with_the_intro(apps, schema_editor):
+    """Each column's search document gains its standing intro (PostgreSQL only)."""
+    from qa.search_index import search_vectors_refresh
+
+    search_vectors_refresh(using=schema_editor.connection.alias)
+
+
+def answers_without_smart_quotes(apps, schema_editor):
+    """Render every answer again: quotes and dashes as typed, like the rest of the page."""
+    from qa.markdown import render_markdown
+
+    Answer = apps.get_model("qa", "Answer")
+    for answer in Answer.objects.only("id", "body", "body_html").iterator(chunk_size=500):
+        html = render_markdown(answer.body)
+        if html != answer.body_html:
+            Answer.objects.filter(pk=answer.pk).update(body_html=html)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -26,4 +44,6 @@ class Migration(migrations.Migration):
             name='publish_weekday',
             field=models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')], default=0, help_text='The day of its week a column is published.', verbose_name='publication day'),
         ),
+        migrations.RunPython(answers_without_smart_quotes, migrations.RunPython.noop),
+        migrations.RunPython(search_documents_with_the_intro, migrations.RunPython.noop),
     ]

@@ -25,7 +25,7 @@ from .. import images, jsonld, pagecache, selectors
 from ..links import safe_url
 from ..models import Category, Column, Expert
 from ..paginators import CappedPaginator
-from ..search import excerpt, highlight, search_columns, search_terms
+from ..search import excerpt, highlight, search_columns, search_experts, search_terms
 
 BROWSER_CACHE_SECONDS = 60
 SEARCH_MAX_PAGES = 50
@@ -294,7 +294,10 @@ def search(request):
     query = request.GET.get("q", "")[:500]
     terms = search_terms(query)
     page_obj = None
+    experts = []
+    topics = []
     if terms:
+        experts = list(search_experts(query)) if _page_number(request) == 1 else []
         page_obj = _page(
             request,
             search_columns(query),
@@ -319,15 +322,28 @@ def search(request):
             column.dek_marked = highlight(column.dek, terms)
             column.passage = excerpt([bodies.get(column.pk), *answers.get(column.pk, [])], terms)
         page_obj.object_list = columns
+        if not columns and not experts:
+            topics = list(selectors.categories_with_columns())
     response = HttpResponse(
         render_to_string(
             "qa/search.html",
-            {"query": query, "terms": terms, "page_obj": page_obj},
+            {
+                "query": query,
+                "terms": terms,
+                "page_obj": page_obj,
+                "experts": experts,
+                "topics": topics,
+            },
             request=request,
         )
     )
     patch_cache_control(response, public=True, max_age=BROWSER_CACHE_SECONDS)
     return response
+
+
+def _page_number(request):
+    page = request.GET.get("page", "1")
+    return int(page) if page.isdigit() else 1
 
 
 @require_safe
