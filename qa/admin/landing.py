@@ -28,23 +28,24 @@ def _last_visit_key(user):
 
 def desk_since(request, now):
     """
-    Since when questions count as new: the editor's previous visit to the desk, kept in the
-    cache per editor, and fixed for the rest of this session so a reload does not reset it.
+    Since when questions count as new, and whether that is a visit: the editor's previous visit
+    to the desk, kept in the cache per editor (else the last week), fixed for the rest of this
+    session so a reload does not reset it.
     """
     since = request.session.get("desk_since")
     if since is None:
         previous = cache.get(_last_visit_key(request.user))
-        since = previous or (now - FIRST_VISIT_LOOKBACK).isoformat()
+        since = [previous or (now - FIRST_VISIT_LOOKBACK).isoformat(), previous is not None]
         request.session["desk_since"] = since
     cache.set(_last_visit_key(request.user), now.isoformat(), LAST_VISIT_SECONDS)
-    return datetime.datetime.fromisoformat(since)
+    return datetime.datetime.fromisoformat(since[0]), since[1]
 
 
 def desk_context(request):
     """Everything the desk shows. Template: ``admin/qa/index.html`` (``desk``)."""
     now = timezone.now()
     today = timezone.localdate(now)
-    since = desk_since(request, now)
+    since, since_visit = desk_since(request, now)
     column = selectors.desk_this_week(today=today)
     answers = list(column.answers.all()) if column else []
     return {
@@ -56,6 +57,7 @@ def desk_context(request):
             column and column.answer_deadline and column.answer_deadline <= now
         ),
         "since": since,
+        "since_visit": since_visit,
         "weeks": selectors.calendar_weeks(today=today, before=0, after=5),
         "this_week": today - datetime.timedelta(days=today.weekday()),
         "history": history_rows(selectors.desk_history()),
