@@ -118,6 +118,7 @@ def column_pick(*, question, week, by, title=None):
         )
         email_enqueue(
             key=f"question-picked:{question.pk}",
+            question=question,
             to=question.email,
             subject="Your question was picked for our expert panel",
             template="question_picked",
@@ -390,6 +391,7 @@ def _publication_emails(column):
     question = column.question
     email_enqueue(
         key=f"column-published:{column.pk}:reader",
+        question=question,
         to=question.email,
         subject=f"You’re published: {column.title}",
         template="published_reader",
