@@ -515,6 +515,12 @@ SITE_RULES = {
         ("/admin/qa/column/{column}/schedule/", editors_only(OK), None),
         ("/admin/qa/column/987654/schedule/", editors_only(NOT_FOUND), None),
     ],
+    # The column is published: editors are asked to confirm; a POST is tried in the tests of
+    # the admin, since it would change the world the other cells share.
+    "admin:qa_column_unpublish": [
+        ("/admin/qa/column/{column}/unpublish/", editors_only(OK), None),
+        ("/admin/qa/column/987654/unpublish/", editors_only(NOT_FOUND), editors_only(NOT_FOUND)),
+    ],
     "admin:qa_column_answer_action": [
         # A draft cannot be approved: the editor is sent back with a message, nothing changes.
         (
