@@ -127,7 +127,7 @@ def test_after_the_last_attempt_it_gives_up_with_a_logged_error(
     dispatch = Dispatch.objects.get()
     assert (dispatch.attempts, dispatch.retry_at, dispatch.sent_at) == (4, None, None)
     assert smtp.tries == 4
-    assert "Gave up on email hello:1 (row 1) after 4 attempts" in caplog.text
+    assert f"Gave up on email hello:1 (row {dispatch.pk}) after 4 attempts" in caplog.text
     assert "reader@example.com" not in caplog.text  # logs never hold an address
 
     smtp.down = False
