@@ -35,6 +35,7 @@ from ..services import (
     columns_overdue,
 )
 from ..services.columns import INVITABLE, SCHEDULABLE
+from .pages import PublicPagesAdmin
 from .scoping import EditorOnlyAdmin
 
 LOCAL_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -82,7 +83,7 @@ class ScheduleForm(forms.Form):
 
 
 @admin.register(Column)
-class ColumnAdmin(EditorOnlyAdmin):
+class ColumnAdmin(PublicPagesAdmin, EditorOnlyAdmin):
     list_display = [
         "title",
         "week",

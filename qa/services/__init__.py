@@ -31,6 +31,8 @@ from .columns import (
     columns_overdue,
     columns_publish_due,
     columns_review_due,
+    expert_profile_changed,
+    share_image_enqueue,
     week_next_free,
     week_of,
 )
@@ -72,6 +74,8 @@ __all__ = [
     "columns_overdue",
     "columns_publish_due",
     "columns_review_due",
+    "expert_profile_changed",
+    "share_image_enqueue",
     "editor_account_ensure",
     "expert_account_ensure",
     "question_decline",

@@ -17,6 +17,7 @@ from django.utils.text import slugify
 
 from ..emails import absolute_url, email_enqueue
 from ..models import Answer, Column, Publication, Question
+from ..pagecache import pages_changed
 from .errors import TransitionNotAllowed
 from .history import transition_record
 
@@ -373,16 +374,29 @@ def column_publish(*, column, by):
             from_status=from_status,
             to_status=Column.Status.PUBLISHED,
         )
+        pages_changed(column=column, listed=True)
         _publication_emails(column)
-        _share_image_refresh(column)
+        share_image_enqueue(column)
     return column
 
 
-def _share_image_refresh(column):
-    """Draw the share image in the background, so the first reader does not wait for Pillow."""
+def share_image_enqueue(column):
+    """Draw the share image in the background: pages only link it, under its digest's name."""
     from ..tasks import share_image_refresh
 
     transaction.on_commit(lambda: share_image_refresh.enqueue(column_id=column.pk))
+
+
+def expert_profile_changed(expert):
+    """
+    An expert's public profile (name, company, bio, headshot, panel membership) was saved: their
+    pages change, and the share images of their published columns are drawn again.
+    """
+    pages_changed(expert=expert)
+    for column in Column.objects.published().filter(
+        answers__expert=expert, answers__status=Answer.Status.APPROVED
+    ):
+        share_image_enqueue(column)
 
 
 def _publication_emails(column):
@@ -491,5 +505,6 @@ def column_correct(*, column, changes, by, note=""):
         transition_record(
             action="column_correct", by=by, column=column, note=note, changes=recorded
         )
-        _share_image_refresh(column)
+        pages_changed(column=column)
+        share_image_enqueue(column)
     return column
