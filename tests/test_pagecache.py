@@ -218,6 +218,7 @@ PUBLIC_SERVICES = {
     "answers_reorder": None,
     "column_correct": None,
     "column_publish": None,
+    "column_unpublish": None,
     "expert_account_ensure": None,
     "expert_profile_changed": None,
     "answer_move": "answers_reorder",
@@ -375,3 +376,12 @@ def test_the_record_of_changes_is_read_at_most_every_poll_seconds(
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
     assert len(queries) == 1
+
+
+def test_an_unpublished_column_leaves_every_page_that_showed_it(client, editor, site):
+    a = site.a.get_absolute_url()
+    cached(client, a, "/", site.b.get_absolute_url())
+    services.column_unpublish(column=site.a, by=editor, reason="A mistake")
+    assert client.get(a).status_code == 404
+    assert "Column A" not in client.get("/").text
+    assert "Column A" not in client.get(site.b.get_absolute_url()).text
