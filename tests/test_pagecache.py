@@ -177,7 +177,7 @@ NON_PUBLIC = {
         by=site.expert.user,
     ),
     "an invitation": lambda site, editor: services.column_invite(
-        column=site.draft, experts=[ExpertFactory()],
+        column=site.draft, experts=[ExpertUserFactory().expert],
         deadline=timezone.now() + datetime.timedelta(days=3), by=editor,
     ),
     "a reminder": lambda site, editor: services.reminders_send(),
