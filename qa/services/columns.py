@@ -85,7 +85,7 @@ def column_pick(*, question, week, by, title=None):
         existing = Column.objects.filter(week=week).first()
         if existing is not None:
             raise _week_taken_error(existing)
-        title = (title or "").strip() or str(question).rstrip("…")
+        title = (title or "").strip() or str(question).rstrip("…").strip()
         try:
             # The unique week is the lock: a second editor's insert waits for the first
             # transaction and then fails here, inside its own savepoint.
@@ -120,6 +120,7 @@ def column_pick(*, question, week, by, title=None):
         )
         email_enqueue(
             key=f"question-picked:{question.pk}",
+            question=question,
             to=question.email,
             subject="Your question was picked for our expert panel",
             template="question_picked",
@@ -482,6 +483,8 @@ class OutgoingEmail:
     key: str
     template: str
     context: dict = dataclasses.field(default_factory=dict)
+    # The reader's question, for an email to its reader: erasing the question erases it.
+    question: object = None
 
     def enqueue_arguments(self):
         return {
@@ -490,6 +493,7 @@ class OutgoingEmail:
             "subject": self.subject,
             "template": self.template,
             "context": self.context,
+            "question": self.question,
         }
 
 
@@ -511,6 +515,7 @@ def column_publication_emails(column):
                 reason="the reader who asked",
                 to=question.email,
                 key=f"column-published:{column.pk}:reader",
+                question=question,
                 subject=f"You’re published: {column.title}",
                 template="published_reader",
                 context={
