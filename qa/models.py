@@ -548,3 +548,18 @@ class StaffBrowser(models.Model):
 
     def __str__(self):
         return f"{self.user} on {self.user_agent[:40]}"
+
+
+class PageVersion(models.Model):
+    """
+    The page cache's record of what changed (``qa.pagecache``): one row per thing public pages
+    show ("column:12", "expert:3", "topic:2", "lists", "site"), and "*" for any change at all.
+    A version is a random number set anew by each change; only equality matters. Written in
+    the same transaction as the change, so every process sees both at the same commit.
+    """
+
+    name = models.CharField(max_length=100, primary_key=True)
+    version = models.BigIntegerField()
+
+    def __str__(self):
+        return f"{self.name}: {self.version}"

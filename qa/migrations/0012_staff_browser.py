@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('qa', '0010_dispatch_question'),
+        ('qa', '0011_page_version'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
