@@ -290,7 +290,15 @@ def plan_for(route, name, world, rf):
         own = world.questions["reader"].token
         get_rule, post_rule = every(OK), every(NOT_ALLOWED)
         if suffix == "delete/":
-            post_rule = every(REDIRECT)  # erases: the status page then says "Deleted"
+            # The first POST (anonymous: whoever holds the link) erases the question, token
+            # included, then goes to the page that says so; from then on the link finds
+            # nothing, for anyone. (The reader's other pages are tried before this one.)
+            def get_rule(role):
+                return OK if role == "anonymous" else NOT_FOUND
+
+            def post_rule(role):
+                return REDIRECT if role == "anonymous" else NOT_FOUND
+
         # GET-only pages refuse a POST before they look the token up; delete looks it up first.
         forged_post = every(NOT_FOUND) if suffix == "delete/" else every(NOT_ALLOWED)
         for token in forged_tokens(world):
@@ -432,6 +440,7 @@ TOKEN_ROUTES = {
     "qa:question_status": "",
     "qa:question_sent": "sent/",
     "qa:question_delete": "delete/",
+    "qa:question_data": "data.json",
 }
 
 
@@ -478,6 +487,19 @@ SITE_RULES = {
         lambda role: MISSING if role in SIGNED_OUT else NOT_ALLOWED,
         lambda role: MISSING if role in SIGNED_OUT else OK,
     ),
+    # Sign-in in two steps (qa/admin/signin.py), before the admin's own login.
+    "signin": (
+        "/admin/login/",
+        lambda role: OK if role in SIGNED_OUT else MISSING,
+        every(None),
+    ),
+    # The second step with no first step behind it: back to the password, for everyone.
+    "signin_code": ("/admin/login/code/", every(LOGIN), every(LOGIN)),
+    # Enrolment: for a signed-in staff member, their own; else only after the password.
+    "signin_enrol": ("/admin/login/enrol/", staff_only(OK), staff_only(OK)),
+    "signin_enrol_finish": ("/admin/login/enrol/done/", every(NOT_ALLOWED), every(MISSING)),
+    "signin_two_factor": ("/admin/two-factor/", staff_only(OK), None),
+    "signin_staff_two_factor": ("/admin/two-factor/staff/", editors_only(OK), None),
     "admin:password_change": ("/admin/password_change/", staff_only(OK), None),
     "admin:password_change_done": ("/admin/password_change/done/", staff_only(OK), None),
     "admin:autocomplete": (
@@ -575,6 +597,7 @@ SITE_RULES = {
     ],
     # The forged fields are not a question: the form answers with its errors, nothing is saved.
     "qa:ask": ("/ask/", every(OK), every(OK)),
+    "qa:question_deleted": ("/questions/deleted/", every(OK), every(NOT_ALLOWED)),
     "qa:ask_similar": ("/ask/similar/?q=interview", every(OK), every(NOT_ALLOWED)),
     "markdownx_markdownify": (
         "/markdownx/markdownify/",

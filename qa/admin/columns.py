@@ -47,6 +47,7 @@ from ..services.columns import (
     invitation_refusal,
 )
 from .history import history_rows
+from .pages import PublicPagesAdmin
 from .scoping import EditorOnlyAdmin
 
 # What becomes of an answer that is not published, in the editor's words.
@@ -117,7 +118,7 @@ class ScheduleForm(forms.Form):
 
 
 @admin.register(Column)
-class ColumnAdmin(EditorOnlyAdmin):
+class ColumnAdmin(PublicPagesAdmin, EditorOnlyAdmin):
     list_display = [
         "title",
         "week",

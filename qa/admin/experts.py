@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from ..images import headshot_reencode
 from ..models import Expert
 from ..roles import is_editor
-from ..services import TransitionNotAllowed
+from ..services import TransitionNotAllowed, expert_profile_changed
 from ..services.accounts import (
     ExpertAccount,
     email_in_use,
@@ -26,6 +26,7 @@ from ..services.accounts import (
     expert_panel_invite,
     expert_reactivate,
 )
+from .pages import PublicPagesAdmin
 from .scoping import ExpertScopedAdmin
 
 
@@ -87,7 +88,7 @@ EXPERT_PROFILE_FIELDS = ["bio", "company", "company_url", "headshot"]
 
 
 @admin.register(Expert)
-class ExpertAdmin(ExpertScopedAdmin):
+class ExpertAdmin(PublicPagesAdmin, ExpertScopedAdmin):
     """Editors keep the panel; an expert sees and edits only their own profile ("My profile")."""
 
     expert_lookup = ""
@@ -98,6 +99,9 @@ class ExpertAdmin(ExpertScopedAdmin):
     list_select_related = ["user"]
     change_form_template = "admin/qa/expert/change_form.html"
     actions = ["invite_to_panel", "deactivate", "reactivate"]
+
+    def public_change(self, obj):
+        expert_profile_changed(obj)
 
     def get_list_display(self, request):
         if is_editor(request.user):

@@ -4,7 +4,14 @@ Every write that changes a status or a role lives here, as a keyword-only functi
 field themselves.
 """
 
-from .accounts import editor_account_ensure, expert_account_ensure
+from .accounts import (
+    editor_account_ensure,
+    expert_account_ensure,
+    expert_deactivate,
+    expert_email_set,
+    expert_panel_invite,
+    expert_reactivate,
+)
 from .answers import (
     EDITOR_EDITABLE_FIELDS,
     answer_approve,
@@ -32,6 +39,8 @@ from .columns import (
     columns_overdue,
     columns_publish_due,
     columns_review_due,
+    expert_profile_changed,
+    share_image_enqueue,
     week_next_free,
     week_of,
 )
@@ -74,8 +83,14 @@ __all__ = [
     "columns_overdue",
     "columns_publish_due",
     "columns_review_due",
+    "expert_profile_changed",
+    "share_image_enqueue",
     "editor_account_ensure",
     "expert_account_ensure",
+    "expert_deactivate",
+    "expert_email_set",
+    "expert_panel_invite",
+    "expert_reactivate",
     "question_decline",
     "question_erase",
     "question_shortlist",

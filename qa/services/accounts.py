@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..emails import absolute_url, email_enqueue
 from ..models import Expert
+from ..pagecache import pages_changed
 from ..roles import EDITORS, EXPERTS, add_to_group
 from .errors import TransitionNotAllowed
 from .history import transition_record
@@ -83,6 +84,7 @@ def expert_account_ensure(
     expert.save()
     if categories:
         expert.categories.add(*categories)
+    pages_changed(expert=expert)  # the panel page lists every active expert
     return expert
 
 
@@ -217,6 +219,7 @@ def _set_active(*, expert, active, by):
         if user is not None:
             user.is_active = active
             user.save(update_fields=["is_active"])
+        pages_changed(expert=expert)  # the panel page lists the active experts
         transition_record(
             action="expert_reactivate" if active else "expert_deactivate",
             by=by,
