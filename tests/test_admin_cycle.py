@@ -360,7 +360,7 @@ def test_preview_shows_the_approved_answers_as_they_will_be_published(editor_cli
     assert a.expert.name not in before  # submitted, not approved yet
     answer_approve(answer=a, by=editor)
     page = editor_client.get(reverse("qa:column_preview", args=[column.pk])).text
-    assert "<p>A’s answer.</p>" in page
+    assert "<p>A's answer.</p>" in page  # as typed: no smart quotes
     assert a.expert.name in page and b.expert.name not in page
 
 
