@@ -279,17 +279,17 @@ def test_title_words_with_hyphens_and_apostrophes_rank_first(after_commit):
 def test_search_page_query_count_does_not_grow_with_results(
     client, after_commit, django_assert_num_queries
 ):
-    """The publication, the count, one page of columns, their answers, their questions."""
+    """The publication, the count, one page of columns, their answers, their questions, experts."""
     with after_commit():
         for _ in range(3):
             AnswerFactory(column=ColumnFactory(published=True), body="A zephyrine answer.")
     client.get("/search/", {"q": "zephyrine"})
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert client.get("/search/", {"q": "zephyrine"}).text.count("<mark>") >= 3
     with after_commit():
         for _ in range(12):
             AnswerFactory(column=ColumnFactory(published=True), body="A zephyrine answer.")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert "zephyrine" in client.get("/search/", {"q": "zephyrine"}).text
 
 
@@ -343,7 +343,8 @@ def test_editing_an_unpublished_column_in_the_admin(editor_client, after_commit)
 
 @on_postgresql
 def test_the_document_weighs_title_dek_question_and_answers():
-    column = ColumnFactory(title="Title", dek="Dek")
+    """Title A, dek B, the letter C; the answers and then the standing intro D."""
+    column = ColumnFactory(title="Title", dek="Dek", intro="Standing")
     column.question.body = "Question"
     column.question.save(update_fields=["body"])
     AnswerFactory(column=column, body="Second", position=2)
@@ -351,7 +352,7 @@ def test_the_document_weighs_title_dek_question_and_answers():
     AnswerFactory(column=column, body="Unused", status=Answer.Status.REJECTED)
     search_vectors_refresh(column_ids=[column.pk])
     document = Column.objects.values_list("search_vector", flat=True).get(pk=column.pk)
-    assert document == "'dek':2B 'first':4 'question':3C 'second':5 'titl':1A"
+    assert document == "'dek':2B 'first':4 'question':3C 'second':5 'stand':6 'titl':1A"
 
 
 @on_postgresql

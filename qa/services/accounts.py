@@ -150,7 +150,7 @@ def expert_email_set(*, expert, email, by):
     email = email.strip()
     if not email:
         raise TransitionNotAllowed("A panel member needs an email address.", field="email")
-    expert = Expert.objects.select_for_update().select_related("user").get(pk=expert.pk)
+    expert = Expert.objects.select_for_update(of=("self",)).select_related("user").get(pk=expert.pk)
     user = expert.user
     if email_in_use(email, exclude_user=user):
         raise TransitionNotAllowed("Another account already uses this email.", field="email")
@@ -176,7 +176,9 @@ def expert_panel_invite(*, expert, by):
     reset a forgotten password from the sign-in page).
     """
     with transaction.atomic():
-        expert = Expert.objects.select_for_update().select_related("user").get(pk=expert.pk)
+        expert = (
+            Expert.objects.select_for_update(of=("self",)).select_related("user").get(pk=expert.pk)
+        )
         state = expert_account_state(expert)
         if state == ExpertAccount.BYLINE:
             raise TransitionNotAllowed(
@@ -210,7 +212,9 @@ def expert_panel_invite(*, expert, by):
 
 def _set_active(*, expert, active, by):
     with transaction.atomic():
-        expert = Expert.objects.select_for_update().select_related("user").get(pk=expert.pk)
+        expert = (
+            Expert.objects.select_for_update(of=("self",)).select_related("user").get(pk=expert.pk)
+        )
         user = expert.user
         if expert.is_active == active and (user is None or user.is_active == active):
             return expert
