@@ -229,8 +229,8 @@ NOT_PUBLIC_SERVICES = {
     "answer_approve", "answer_decline", "answer_expert_refusal", "answer_reject",
     "answer_return_to_draft", "answer_save_draft", "answer_submit", "reminders_send",
     "column_invite", "column_pick", "column_review_start", "column_schedule",
-    "column_unschedule", "columns_review_due", "column_publish_problems", "columns_overdue",
-    "editor_account_ensure", "share_image_enqueue", "transition_record", "week_next_free",
+    "column_unschedule", "columns_review_due", "column_publish_problems",
+    "editor_account_ensure", "share_image_enqueue", "transition_record",
     "week_of",
     # Questions: a picked question's published letter is kept as it is.
     "question_decline", "question_erase", "question_shortlist", "question_spam_mark",

@@ -30,13 +30,10 @@ from .columns import (
     column_schedule,
     column_unpublish,
     column_unschedule,
-    columns_overdue,
     columns_publish_due,
     columns_review_due,
     expert_profile_changed,
     share_image_enqueue,
-    week_next_free,
-    week_of,
 )
 from .errors import StaleAnswer, TransitionNotAllowed
 from .history import transition_record
@@ -75,7 +72,6 @@ __all__ = [
     "column_schedule",
     "column_unpublish",
     "column_unschedule",
-    "columns_overdue",
     "columns_publish_due",
     "columns_review_due",
     "expert_profile_changed",
@@ -90,6 +86,4 @@ __all__ = [
     "question_submit",
     "reminders_send",
     "transition_record",
-    "week_next_free",
-    "week_of",
 ]
