@@ -8,10 +8,9 @@ two tabs (or an expert and an editor) never overwrite each other silently.
 import datetime
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from ..emails import absolute_url, email_enqueue
+from ..emails import email_enqueue
 from ..models import Answer, Column
 from ..pagecache import pages_changed
 from .columns import (
@@ -185,7 +184,7 @@ def _tell_expert(answer, *, kind, subject, note):
             "expert": answer.expert.name,
             "title": answer.column.title,
             "note": note,
-            "answer_url": absolute_url(reverse("admin:qa_answer_change", args=[answer.pk])),
+            "answer_id": answer.pk,  # the template links to the answer's page
         },
     )
 

@@ -11,7 +11,6 @@ import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -233,7 +232,7 @@ def answer_email_context(answer):
         "question": question.body,
         "signature": question.signature,
         "deadline": _when(column.answer_deadline) if column.answer_deadline else "",
-        "answer_url": absolute_url(reverse("admin:qa_answer_change", args=[answer.pk])),
+        "answer_id": answer.pk,  # the template links to the answer's page
     }
 
 
@@ -269,7 +268,7 @@ def column_review_start(*, column, by=None, reason=""):
                 "answers": [
                     {"expert": a.expert.name, "status": a.get_status_display()} for a in answers
                 ],
-                "column_url": absolute_url(reverse("admin:qa_column_change", args=[column.pk])),
+                "column_id": column.pk,  # the template links to the column's page
             },
         )
     return column
