@@ -228,13 +228,13 @@ PUBLIC_SERVICES = {
 }
 NOT_PUBLIC_SERVICES = {
     # A published column's answers cannot change status (``_require_editable_column``).
-    "answer_approve", "answer_decline", "answer_reject", "answer_return_to_draft",
-    "answer_save_draft", "answer_submit", "reminders_send",
+    "answer_approve", "answer_decline", "answer_expert_refusal", "answer_reject",
+    "answer_return_to_draft", "answer_save_draft", "answer_submit", "reminders_send",
     "column_invite", "column_pick", "column_review_start", "column_schedule",
-    "column_unschedule", "columns_review_due", "column_publish_problems", "columns_overdue",
-    "editor_account_ensure", "share_image_enqueue",
+    "column_unschedule", "columns_review_due", "column_publish_problems",
+    "editor_account_ensure", "share_image_enqueue", "transition_record",
     # A login and its invitation to the panel: nothing public until the profile is saved.
-    "expert_email_set", "expert_panel_invite", "transition_record", "week_next_free",
+    "expert_email_set", "expert_panel_invite",
     "week_of",
     # Questions: a picked question's published letter is kept as it is.
     "question_decline", "question_erase", "question_shortlist", "question_spam_mark",

@@ -3,7 +3,6 @@ The editor's column page: the answers with their review buttons, invitations, sc
 the history, plus the editorial calendar and the panel's statistics.
 """
 
-import datetime
 import hashlib
 
 from django import forms
@@ -35,7 +34,6 @@ from ..services import (
     column_schedule,
     column_unpublish,
     column_unschedule,
-    columns_overdue,
 )
 from ..services.columns import (
     INVITABLE,
@@ -451,8 +449,8 @@ class ColumnAdmin(PublicPagesAdmin, EditorOnlyAdmin):
             "calendar",
             title=_("Editorial calendar"),
             weeks=selectors.calendar_weeks(today=today),
-            this_week=today - datetime.timedelta(days=today.weekday()),
-            overdue=list(columns_overdue()),
+            this_week=selectors.week_of(today),
+            overdue=list(selectors.columns_overdue()),
             queue_url=reverse("admin:qa_question_changelist"),
         )
 

@@ -1,17 +1,15 @@
 """The question queue's "Pick for the week of ..." action, with its confirmation page."""
 
-import datetime
-
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Category, Column
-from ..services import TransitionNotAllowed, column_pick, week_next_free, week_of
+from ..models import Category
+from ..selectors import week_next_free, week_of, weeks_offered
+from ..services import TransitionNotAllowed, column_pick
 from ..services.columns import title_proposal
 
 
@@ -32,14 +30,6 @@ class PickForm(forms.Form):
         queryset=Category.objects.order_by("name"),
         help_text=_("The reader chose this; correct it if it fits another topic better."),
     )
-
-
-def week_choices(weeks=8):
-    """The next weeks, each marked with the column it already has."""
-    start = week_of(timezone.localdate() + datetime.timedelta(weeks=1))
-    weeks_ahead = [start + datetime.timedelta(weeks=n) for n in range(weeks)]
-    taken = dict(Column.objects.filter(week__in=weeks_ahead).values_list("week", "title"))
-    return [(week, taken.get(week)) for week in weeks_ahead]
 
 
 @admin.action(description=_("Pick for a week…"), permissions=["change"])
@@ -89,7 +79,7 @@ def pick_for_week(modeladmin, request, queryset):
             "opts": modeladmin.model._meta,
             "question": question,
             "form": form,
-            "weeks": week_choices(),
+            "weeks": weeks_offered(),
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         },
     )

@@ -17,6 +17,7 @@ from .answers import (
     answer_approve,
     answer_decline,
     answer_edit,
+    answer_expert_refusal,
     answer_move,
     answer_reject,
     answer_return_to_draft,
@@ -36,13 +37,10 @@ from .columns import (
     column_schedule,
     column_unpublish,
     column_unschedule,
-    columns_overdue,
     columns_publish_due,
     columns_review_due,
     expert_profile_changed,
     share_image_enqueue,
-    week_next_free,
-    week_of,
 )
 from .errors import StaleAnswer, TransitionNotAllowed
 from .history import transition_record
@@ -65,6 +63,7 @@ __all__ = [
     "answer_approve",
     "answer_decline",
     "answer_edit",
+    "answer_expert_refusal",
     "answer_move",
     "answer_reject",
     "answer_return_to_draft",
@@ -80,7 +79,6 @@ __all__ = [
     "column_schedule",
     "column_unpublish",
     "column_unschedule",
-    "columns_overdue",
     "columns_publish_due",
     "columns_review_due",
     "expert_profile_changed",
@@ -99,6 +97,4 @@ __all__ = [
     "question_submit",
     "reminders_send",
     "transition_record",
-    "week_next_free",
-    "week_of",
 ]
