@@ -14,3 +14,6 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Sign-in throttling logs every sign-in at INFO; the tests sign in thousands of times.
 LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # noqa: F405
+# The provider webhook (an optional extra in production) is installed, so its tests run.
+INSTALLED_APPS = [*INSTALLED_APPS, "anymail"]  # noqa: F405
+ANYMAIL = {"MAILGUN_WEBHOOK_SIGNING_KEY": "test-mailgun-signing-key"}

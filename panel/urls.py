@@ -20,8 +20,13 @@ urlpatterns = [
     path(
         settings.MARKDOWNX_UPLOAD_URLS_PATH.lstrip("/"), markdownx.upload, name="markdownx_upload"
     ),
+    path("newsletter/", include("qa.newsletter.urls")),
     path("", include("qa.urls")),
 ]
+
+if "anymail" in settings.INSTALLED_APPS:
+    # The provider's tracking webhooks: bounces and complaints suppress an address.
+    urlpatterns.insert(0, path("anymail/", include("anymail.urls")))
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -97,6 +97,11 @@ class AskForm(forms.Form):
             "required": _("Consent: tick the box so that we may publish your question."),
         },
     )
+    newsletter = forms.BooleanField(
+        label=_("Email me new columns"),
+        required=False,
+        help_text=_("We send a link to confirm first. One click in any email stops them."),
+    )
     # Spam checks. Neither is ever an error: a failure stores the question as spam.
     website = forms.CharField(
         label=_("Leave this empty"),
@@ -112,11 +117,31 @@ class AskForm(forms.Form):
 
     def spam_reason(self):
         """Why a valid send looks automated, or ``""``. Call after ``is_valid()``."""
-        if self.cleaned_data.get("website"):
-            return "filled the hidden website field"
-        elapsed = seconds_since(self.cleaned_data.get("started"))
-        if elapsed is None:
-            return "no valid form timestamp"
-        if elapsed < settings.ASK_MIN_SECONDS:
-            return f"sent {max(elapsed, 0):.1f}s after the form was drawn"
-        return ""
+        return spam_reason(self.cleaned_data)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("newsletter") and not cleaned.get("email") and "email" not in self.errors:
+            self.add_error(
+                "email",
+                forms.ValidationError(
+                    _("Your email: we need it to send you new columns (or untick the box)."),
+                    code="required_for_newsletter",
+                ),
+            )
+        return cleaned
+
+
+def spam_reason(cleaned_data):
+    """
+    Why a valid send of a public form (with ``website`` and ``started`` fields) looks
+    automated, or ``""``.
+    """
+    if cleaned_data.get("website"):
+        return "filled the hidden website field"
+    elapsed = seconds_since(cleaned_data.get("started"))
+    if elapsed is None:
+        return "no valid form timestamp"
+    if elapsed < settings.ASK_MIN_SECONDS:
+        return f"sent {max(elapsed, 0):.1f}s after the form was drawn"
+    return ""

@@ -375,7 +375,15 @@ def column_publish(*, column, by):
         )
         _publication_emails(column)
         _share_image_refresh(column)
+        _newsletter_send(column)
     return column
+
+
+def _newsletter_send(column):
+    """The column to its subscribers: a job for the worker, started once the publish commits."""
+    from ..newsletter.tasks import newsletter_send_start
+
+    transaction.on_commit(lambda: newsletter_send_start.enqueue(column_id=column.pk))
 
 
 def _share_image_refresh(column):

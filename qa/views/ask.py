@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ..emails import absolute_url
 from ..forms import AskForm, seconds_since, started_token
-from ..models import Column, Question
+from ..models import Column, Question, Subscriber
+from ..newsletter.services import subscriber_request
 from ..ratelimit import ask_error_limit, ask_limit, client_address, sender_hash
 from ..search import columns_like
 from ..services import QuestionTransitionError, question_erase, question_submit
@@ -55,6 +56,14 @@ def ask(request):
             sender_hash=sender,
             spam_reason=form.spam_reason(),
         )
+        if form.cleaned_data["newsletter"] and not form.spam_reason():
+            # The same double opt-in as /newsletter/: a link to confirm, at most once a day.
+            subscriber_request(
+                email=form.cleaned_data["email"],
+                topics=[],
+                source=Subscriber.Source.ASK_FORM,
+                sender_hash=sender,
+            )
         # Spam and repeats land on the same confirmation as any other question.
         return redirect("qa:question_sent", token=question.token)
 
