@@ -25,8 +25,18 @@ urlpatterns = [
 ]
 
 if "anymail" in settings.INSTALLED_APPS:
-    # The provider's tracking webhooks: bounces and complaints suppress an address.
-    urlpatterns.insert(0, path("anymail/", include("anymail.urls")))
+    # Mailgun's tracking webhook (signature checked by anymail): bounces and complaints
+    # suppress the address. Only this one provider's route is served.
+    from anymail.webhooks.mailgun import MailgunTrackingWebhookView
+
+    urlpatterns.insert(
+        0,
+        path(
+            "anymail/mailgun/tracking/",
+            MailgunTrackingWebhookView.as_view(),
+            name="mailgun_tracking_webhook",
+        ),
+    )
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -22,6 +22,7 @@ from .factories import CategoryFactory
 
 pytestmark = pytest.mark.django_db
 
+
 @pytest.fixture(autouse=True)
 def _on_commit_at_once(monkeypatch):
     """These tests never commit: what waits for the commit (the emails) runs at once."""
@@ -185,7 +186,9 @@ def test_ask_box_is_unticked_and_starts_the_same_double_opt_in(client):
     }
     client.post(reverse("qa:ask"), question)
     assert not Subscriber.objects.exists()
-    client.post(reverse("qa:ask"), {**question, "body": question["body"] + " Really?", "newsletter": "on"})
+    client.post(
+        reverse("qa:ask"), {**question, "body": question["body"] + " Really?", "newsletter": "on"}
+    )
     subscriber = Subscriber.objects.get()
     assert subscriber.source == Subscriber.Source.ASK_FORM
     assert subscriber.status == Subscriber.Status.PENDING
@@ -272,5 +275,8 @@ def test_unsubscribe_post_without_the_one_click_body_is_refused():
 
 
 def test_unknown_subscriber_token(client):
-    assert client.post("/newsletter/unsubscribe/nope/", {"List-Unsubscribe": "One-Click"}).status_code == 404
+    assert (
+        client.post("/newsletter/unsubscribe/nope/", {"List-Unsubscribe": "One-Click"}).status_code
+        == 404
+    )
     assert client.get("/newsletter/preferences/nope/").status_code == 404

@@ -6,14 +6,13 @@ protocol that never sends twice (a repeated start, a killed run, two runs at onc
 import datetime
 import hashlib
 import hmac
-import json
 import smtplib
 import threading
 
 import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from qa.models import Column, Delivery, NewsletterSend, Publication, Subscriber
@@ -209,7 +208,9 @@ def test_a_killed_run_is_resumed_without_doubling(column, after_commit, settings
     rows = list(send.deliveries.order_by("id"))
     long_ago = timezone.now() - datetime.timedelta(seconds=settings.NEWSLETTER_LEASE_SECONDS + 1)
     Delivery.objects.filter(pk=rows[0].pk).update(status=D.SENT, sent_at=long_ago)
-    Delivery.objects.filter(pk=rows[1].pk).update(status=D.SENDING, claim="dead", claimed_at=long_ago)
+    Delivery.objects.filter(pk=rows[1].pk).update(
+        status=D.SENDING, claim="dead", claimed_at=long_ago
+    )
     Delivery.objects.filter(pk__in=[rows[2].pk, rows[3].pk]).update(
         status=D.CLAIMED, claim="dead", claimed_at=long_ago
     )
@@ -223,7 +224,9 @@ def test_a_killed_run_is_resumed_without_doubling(column, after_commit, settings
     assert statuses[rows[1].pk] == D.UNKNOWN
     sending.send_run(send_id=send.pk)
     sent_to = sorted(m.to[0] for m in newsletters())
-    assert sent_to == sorted([rows[2].subscriber.email, rows[3].subscriber.email, rows[4].subscriber.email])
+    assert sent_to == sorted(
+        [rows[2].subscriber.email, rows[3].subscriber.email, rows[4].subscriber.email]
+    )
     send.refresh_from_db()
     assert send.status == NewsletterSend.Status.DONE
 
@@ -257,7 +260,9 @@ def test_repeated_smtp_rejections_suppress_the_address(settings, after_commit):
     assert len(newsletters("fine@example.com")) == 3
 
 
-def mailgun_event(recipient, *, key="test-mailgun-signing-key", event="failed", severity="permanent"):
+def mailgun_event(
+    recipient, *, key="test-mailgun-signing-key", event="failed", severity="permanent"
+):
     timestamp, token = "1700000000", "a" * 50
     signature = hmac.new(key.encode(), f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest()
     return {
@@ -277,7 +282,9 @@ def mailgun_event(recipient, *, key="test-mailgun-signing-key", event="failed", 
 def test_provider_bounce_with_a_valid_signature_suppresses(client):
     reader = subscriber("bounce@example.com")
     response = client.post(
-        "/anymail/mailgun/tracking/", mailgun_event("bounce@example.com"), content_type="application/json"
+        "/anymail/mailgun/tracking/",
+        mailgun_event("bounce@example.com"),
+        content_type="application/json",
     )
     assert response.status_code == 200
     reader.refresh_from_db()

@@ -129,9 +129,9 @@ def column_email(column, *, placeholder=None):
 
 
 def personalise(content, placeholder, subscriber_token):
-    return content.replace(
-        f"{placeholder}-preferences", preferences_url(subscriber_token)
-    ).replace(f"{placeholder}-unsubscribe", unsubscribe_url(subscriber_token))
+    return content.replace(f"{placeholder}-preferences", preferences_url(subscriber_token)).replace(
+        f"{placeholder}-unsubscribe", unsubscribe_url(subscriber_token)
+    )
 
 
 def site_domain():

@@ -48,7 +48,7 @@ REMAINING = [D.QUEUED, D.CLAIMED, D.SENDING]
 
 def audience(column):
     """Confirmed subscribers whose topics include ``column``'s category (no topics: all)."""
-    from django.db.models import Exists, OuterRef, Q
+    from django.db.models import Exists, OuterRef
 
     topics = Subscriber.topics.through.objects.filter(subscriber_id=OuterRef("pk"))
     return Subscriber.objects.filter(status=Subscriber.Status.CONFIRMED).filter(
@@ -88,8 +88,10 @@ def send_start(*, column_id):
 
     with transaction.atomic():
         column = (
-            Column.objects.select_for_update().select_related("category", "question")
-        ).filter(pk=column_id).first()
+            (Column.objects.select_for_update().select_related("category", "question"))
+            .filter(pk=column_id)
+            .first()
+        )
         if column is None or not column.is_public:
             return None
         send = NewsletterSend.objects.select_for_update().filter(column=column).first()
@@ -149,8 +151,9 @@ def _claim_batch(send, claim, size):
     return list(
         Delivery.objects.filter(claim=claim, status=D.CLAIMED)
         .order_by("id")
-        .values_list("id", "subscriber_id", "subscriber__email", "subscriber__token",
-                     "subscriber__status")
+        .values_list(
+            "id", "subscriber_id", "subscriber__email", "subscriber__token", "subscriber__status"
+        )
     )
 
 
@@ -365,7 +368,7 @@ def test_send(*, column_id, user_id):
         text=text,
         placeholder=placeholder,
         to=user.email,
-        token="test-email",
+        token="test-email",  # noqa: S106 - a preferences link that belongs to no one
         message_key=f"newsletter-test.{column.pk}.{user.pk}.{secrets.token_hex(4)}",
         envelope=envelope(),
     )

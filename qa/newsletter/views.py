@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ..forms import seconds_since, started_token
-from ..ratelimit import Limit, client_address, sender_hash
+from ..ratelimit import Limit, ask_error_limit, client_address, sender_hash
 from ..views.ask import limited
 from .forms import SubscribeForm, TopicsForm
 from .models import Subscriber
@@ -41,12 +41,16 @@ def subscribe(request):
     if request.method != "POST":
         return render(request, "newsletter/subscribe.html", {"form": SubscribeForm()})
     sender = sender_hash(client_address(request))
-    wait = newsletter_limit().retry_after(sender)
-    if wait is not None:
-        return limited(request, wait)
+    waits = [
+        wait
+        for wait in (newsletter_limit().retry_after(sender), ask_error_limit().retry_after(sender))
+        if wait is not None
+    ]
+    if waits:
+        return limited(request, max(waits))
     form = SubscribeForm(request.POST)
-    newsletter_limit().hit(sender)
     if form.is_valid():
+        newsletter_limit().hit(sender)
         if not form.spam_reason():
             subscriber_request(
                 email=form.cleaned_data["email"],
@@ -56,6 +60,7 @@ def subscribe(request):
             )
         # A bot is told what a reader is told, and nothing is sent.
         return redirect("newsletter:sent")
+    ask_error_limit().hit(sender)
     if seconds_since(form.data.get("started")) is None:
         form.data = form.data.copy()
         form.data["started"] = started_token()
