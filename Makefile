@@ -28,7 +28,7 @@ CHROMIUM := /usr/bin/chromium
 AXE := node_modules/axe-core/axe.min.js
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install run test security e2e lint format migrate demo check prod-check serve-prod worker smoke bench
+.PHONY: help install java run test security e2e lint format migrate demo check prod-check serve-prod worker smoke bench
 
 help:
 	@echo "make run     set everything up, load the demo, serve http://$(HOST):$(PORT)"
@@ -76,11 +76,16 @@ $(CHROMIUM):
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
 	  || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
+# Java for the W3C Nu HTML Checker (vnu-jar, from npm), which the browser tests run.
+java:
+	@command -v java >/dev/null || $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y default-jre-headless \
+	  || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y default-jre-headless; }
+
 $(AXE): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-e2e: install $(CHROMIUM) $(AXE)
+e2e: install java $(CHROMIUM) $(AXE)
 	$(BIN)/pytest tests/e2e -m e2e --output=tests/e2e/screenshots/failures \
 	  --screenshot=only-on-failure $(PYTEST_ARGS)
 

@@ -1,4 +1,5 @@
 from django import template
+from django.utils import timezone
 
 from ..images import headshot_sources
 from ..jsonld import absolute
@@ -17,3 +18,16 @@ def headshot(expert, size=96):
 def absolute_url(path):
     """A path made absolute on the public site's address (SITE_URL)."""
     return absolute(str(path)) if path else ""
+
+
+@register.filter
+def machine_time(value):
+    """
+    A moment for ``<time datetime>``: ISO 8601 in the site's time zone, to the second. HTML
+    allows at most three digits of a second's fraction, and a stored timestamp has six.
+    """
+    if not value:
+        return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.replace(microsecond=0).isoformat()
