@@ -123,8 +123,8 @@ def column_email(column, *, placeholder=None):
         "preferences_url": f"{placeholder}-preferences",
         "unsubscribe_url": f"{placeholder}-unsubscribe",
     }
-    html = render_to_string("emails/newsletter_column.html", context)
-    text = render_to_string("emails/newsletter_column.txt", context)
+    html = render_to_string("emails/newsletter/column.html", context)
+    text = render_to_string("emails/newsletter/column.txt", context)
     return one_line(column.title)[:300], html, text, placeholder
 
 
