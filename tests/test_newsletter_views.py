@@ -187,7 +187,13 @@ def test_ask_box_is_unticked_and_starts_the_same_double_opt_in(client):
     client.post(reverse("qa:ask"), question)
     assert not Subscriber.objects.exists()
     client.post(
-        reverse("qa:ask"), {**question, "body": question["body"] + " Really?", "newsletter": "on"}
+        reverse("qa:ask"),
+        {
+            **question,
+            "body": question["body"] + " Really?",
+            "newsletter": "on",
+            "started": started_token(at=time.time() - 61),
+        },
     )
     subscriber = Subscriber.objects.get()
     assert subscriber.source == Subscriber.Source.ASK_FORM

@@ -81,8 +81,10 @@ def _deliveries_add(send):
 
 def send_start(*, column_id):
     """
-    Start (or resume) the column's send: render it once, add the audience's deliveries, and
-    queue the runs. Does nothing for a column that is not published. Returns the send or None.
+    Start the column's send: render it once, fix its audience (one delivery per subscriber),
+    and queue a run. For a send stopped by unpublishing, queue what it did not send again.
+    Does nothing for a column that is not published, or one whose send is under way or done.
+    Returns the send or None.
     """
     from .tasks import newsletter_send_run
 
@@ -95,7 +97,8 @@ def send_start(*, column_id):
         if column is None or not column.is_public:
             return None
         send = NewsletterSend.objects.select_for_update().filter(column=column).first()
-        if send is None:
+        created = send is None
+        if created:
             subject, html, text, placeholder = column_email(column)
             send = NewsletterSend.objects.create(
                 column=column, subject=subject, html=html, text=text, placeholder=placeholder
@@ -107,12 +110,11 @@ def send_start(*, column_id):
             send.status = NewsletterSend.Status.SENDING
             send.finished_at = None
             send.save(update_fields=["status", "finished_at"])
+        else:
+            # Already started: the audience was fixed then, and the runs under way finish it.
+            return send
         send.column = column
-        added = _deliveries_add(send)
-        if added and send.status == NewsletterSend.Status.DONE:
-            send.status = NewsletterSend.Status.SENDING
-            send.finished_at = None
-            send.save(update_fields=["status", "finished_at"])
+        added = _deliveries_add(send) if created else 0
         transaction.on_commit(lambda: newsletter_send_run.enqueue(send_id=send.pk))
     logger.info("Newsletter for column %s: %d deliveries added", column_id, added)
     return send

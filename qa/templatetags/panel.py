@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from ..images import headshot_sources
 from ..jsonld import absolute
+from ..links import safe_url as _safe_url
 
 register = template.Library()
 
@@ -18,6 +19,12 @@ def headshot(expert, size=96):
 def absolute_url(path):
     """A path made absolute on the public site's address (SITE_URL)."""
     return absolute(str(path)) if path else ""
+
+
+@register.filter
+def safe_url(url):
+    """A stored URL, printed only if it is http(s) (``qa.links.safe_url``); else empty."""
+    return _safe_url(url)
 
 
 @register.filter

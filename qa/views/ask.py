@@ -47,6 +47,7 @@ def ask(request):
     form = AskForm(request.POST)
     if form.is_valid():
         ask_limit().hit(sender)
+        spam_reason = form.spam_reason()  # once: it spends the form's timestamp
         question, _created = question_submit(
             body=form.cleaned_data["body"],
             category=form.cleaned_data["category"],
@@ -54,9 +55,9 @@ def ask(request):
             name=form.cleaned_data["name"],
             email=form.cleaned_data["email"],
             sender_hash=sender,
-            spam_reason=form.spam_reason(),
+            spam_reason=spam_reason,
         )
-        if form.cleaned_data["newsletter"] and not form.spam_reason():
+        if form.cleaned_data["newsletter"] and not spam_reason:
             # The same double opt-in as /newsletter/: a link to confirm, at most once a day.
             subscriber_request(
                 email=form.cleaned_data["email"],

@@ -21,6 +21,7 @@ from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
 from .. import images, jsonld, pagecache, selectors
+from ..links import safe_url
 from ..models import Category, Column, Expert
 from ..paginators import CappedPaginator
 from ..search import excerpt, highlight, search_columns, search_terms
@@ -209,7 +210,8 @@ def _column_html(request, column, answers, related):
             "jsonld": jsonld.script_tag(
                 jsonld.column_graph(column, answers, image_url=share_image_url)
             ),
-            "canonical_url": column.source_url or settings.SITE_URL + column.get_absolute_url(),
+            "canonical_url": safe_url(column.source_url)
+            or settings.SITE_URL + column.get_absolute_url(),
         },
         request=request,
     )
