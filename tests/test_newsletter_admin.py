@@ -160,3 +160,79 @@ def test_import_without_an_email_column(tmp_path):
 def test_import_of_a_missing_file():
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("newsletter_import", "/nonexistent/list.csv")
+
+
+@pytest.fixture
+def review_column(db):
+    from .factories import AnswerFactory
+
+    category = CategoryFactory(name="Job Interviews", slug="job-interviews")
+    column = ColumnFactory(
+        status=Column.Status.REVIEW, category=category, question__category=category
+    )
+    AnswerFactory(column=column)
+    return column
+
+
+def confirmation_page(client, column):
+    return client.post(
+        reverse("admin:qa_column_schedule", args=[column.pk]), {"_publish_now": "1"}
+    ).text
+
+
+def test_the_confirmation_page_says_how_many_subscribers_the_column_reaches(
+    editor_client, review_column
+):
+    other = CategoryFactory(name="Salary", slug="salary")
+    for n, topics in enumerate([[], [review_column.category], [other]]):
+        row = Subscriber.objects.create(
+            email=f"r{n}@reader.example", status="confirmed", consented_at=timezone.now()
+        )
+        row.topics.set(topics)
+    Subscriber.objects.create(email="pending@reader.example")
+    page = confirmation_page(editor_client, review_column)
+    assert "The column by email to <strong>2 subscribers</strong>" in page
+    assert "whose topics include Job Interviews" in page
+    assert "Send the newsletter to myself first" in page
+    assert "reader.example" not in page  # counts, never addresses
+
+
+def test_the_confirmation_page_with_no_subscriber(editor_client, review_column):
+    assert "No subscriber follows Job Interviews yet." in confirmation_page(
+        editor_client, review_column
+    )
+
+
+def test_send_it_to_myself_first(client, review_column):
+    editor = EditorFactory(username="maria", email="maria@desk.example")
+    client.force_login(editor)
+    Subscriber.objects.create(
+        email="r@reader.example", status="confirmed", consented_at=timezone.now()
+    )
+    url = reverse("admin:qa_newslettersend_test", args=[review_column.pk])
+    assert client.get(url).status_code == 405
+    response = client.post(url)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:qa_column_schedule", args=[review_column.pk])
+    (message,) = mail.outbox
+    assert message.to == ["maria@desk.example"] and message.subject.startswith("[Test] ")
+    assert message.alternatives and "List-Unsubscribe" in message.extra_headers
+    review_column.refresh_from_db()
+    assert review_column.status == Column.Status.REVIEW
+    assert not NewsletterSend.objects.exists()
+
+
+def test_send_it_to_myself_without_an_email_address(client, review_column):
+    editor = EditorFactory(username="noaddress", email="")
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:qa_newslettersend_test", args=[review_column.pk]), follow=True
+    )
+    assert "Your account has no email address" in response.text
+    assert mail.outbox == []
+
+
+def test_experts_cannot_send_a_test(expert_a_client, review_column):
+    url = reverse("admin:qa_newslettersend_test", args=[review_column.pk])
+    assert expert_a_client.post(url).status_code == 403
+    assert mail.outbox == []

@@ -597,6 +597,19 @@ SITE_RULES = {
         every(NOT_FOUND),
         every(NOT_FOUND),
     ),
+    # "Send the newsletter to myself first": POST only, editors only.
+    "admin:qa_newslettersend_test": [
+        (
+            "/admin/qa/newslettersend/test/{column}/",
+            staff_only(NOT_ALLOWED),
+            editors_only(REDIRECT),
+        ),
+        (
+            "/admin/qa/newslettersend/test/987654/",
+            staff_only(NOT_ALLOWED),
+            editors_only(NOT_FOUND),
+        ),
+    ],
     # The provider's webhook: POST only, and refused without Mailgun's signature.
     "mailgun_tracking_webhook": (
         "/anymail/mailgun/tracking/",

@@ -4,11 +4,19 @@ send with its counts. An editor sees addresses only with the ``view_subscriber_e
 permission; experts see none of it.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
-from ..models import Delivery, NewsletterSend, Subscriber
+from ..models import Column, Delivery, NewsletterSend, Subscriber
+from ..roles import is_editor
 from .editorial import ReadOnlyLogAdmin
 
 D = Delivery.Status
@@ -79,6 +87,50 @@ class NewsletterSendAdmin(ReadOnlyLogAdmin):
     ]
     list_filter = ["status"]
     list_select_related = ["column"]
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "test/<int:column_pk>/",
+                wrap(require_POST(self.test_send_view)),
+                name="qa_newslettersend_test",
+            ),
+            *super().get_urls(),
+        ]
+
+    def test_send_view(self, request, column_pk):
+        """
+        "Send it to myself first", from the publish confirmation page: the column's email,
+        as subscribers will get it, to the editor's own address, by the worker.
+        """
+        from ..newsletter.tasks import newsletter_test_send
+
+        if not is_editor(request.user):
+            raise PermissionDenied
+        column = get_object_or_404(Column, pk=column_pk)
+        back = HttpResponseRedirect(reverse("admin:qa_column_schedule", args=[column.pk]))
+        if not request.user.email:
+            self.message_user(
+                request,
+                gettext_now("Your account has no email address: add one to receive a test."),
+                messages.ERROR,
+            )
+            return back
+        transaction.on_commit(
+            lambda: newsletter_test_send.enqueue(column_id=column.pk, user_id=request.user.pk)
+        )
+        self.message_user(
+            request,
+            gettext_now(
+                "A test of the newsletter is on its way to %(email)s. Subscribers get nothing "
+                "until the column is published."
+            )
+            % {"email": request.user.email},
+            messages.SUCCESS,
+        )
+        return back
+
     fields = ["column", "status", "subject", "started_at", "finished_at", "heartbeat_at"]
     readonly_fields = fields
 

@@ -60,6 +60,20 @@ def audience_count(column):
     return audience(column).count()
 
 
+def newsletter_reach(column):
+    """
+    For the publish confirmation page: how many subscribers publishing ``column`` emails.
+    Before its first send, the confirmed subscribers whose topics include it; published again,
+    only those a stopped send had not reached yet.
+    """
+    send = NewsletterSend.objects.filter(column=column).first()
+    if send is None:
+        return audience_count(column)
+    if send.status == NewsletterSend.Status.STOPPED:
+        return send.deliveries.filter(status=D.STOPPED).count()
+    return 0
+
+
 def message_key(column_id, subscriber_id):
     return f"newsletter.{column_id}.{subscriber_id}"
 
