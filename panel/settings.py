@@ -183,7 +183,12 @@ PERIODIC_JOBS = {
     "emails_retry": "qa.emails.emails_retry",
     "tasks_reclaim_stalled": "qa.periodic.tasks_reclaim_stalled",
     "newsletter_sends_resume": "qa.newsletter.sending.sends_resume",
+    "retention": "qa.privacy.retention_run",
 }
+# What is kept about readers, and for how long (docs/privacy.md); run by the "retention" job.
+RETENTION_SPAM_DAYS = int(env("RETENTION_SPAM_DAYS", "30"))
+RETENTION_DECLINED_DAYS = int(env("RETENTION_DECLINED_DAYS", "180"))
+RETENTION_EMAIL_DAYS = int(env("RETENTION_EMAIL_DAYS", "30"))
 PERIODIC_INTERVAL_SECONDS = int(env("PERIODIC_INTERVAL_SECONDS", "60"))
 TASK_RESULTS_KEEP_DAYS = int(env("TASK_RESULTS_KEEP_DAYS", "14"))
 # A task running longer than this is taken for one whose worker died, and queued again. Every

@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .models import Dispatch
@@ -24,23 +25,33 @@ def absolute_url(path):
     return f"{settings.SITE_URL}{path}"
 
 
-def email_enqueue(*, key, to, subject, template, context=None):
+def email_enqueue(*, key, to, subject, template, context=None, question=None):
     """
     Send ``templates/emails/<template>.txt`` to ``to`` once the transaction commits.
 
     ``key`` names the email uniquely (e.g. ``column-published:12:expert:5``): a second enqueue
-    with the same key is a no-op at send time. ``context`` must be JSON-serialisable, since the
-    task may run in another process.
+    with the same key is a no-op at send time. The email is rendered now and stored on its
+    ``Dispatch`` row, in the caller's transaction (a rolled-back change leaves no email); the
+    task is given the row's id only, so the task queue never holds an address or a text.
+    ``question`` ties a reader's email to their question, so that erasing the question
+    erases its emails.
     """
     if not to:
-        return
+        return None
     from .tasks import send_email
 
-    transaction.on_commit(
-        lambda: send_email.enqueue(
-            key=key, to=to, subject=subject, template=template, context=context or {}
-        )
+    # A subject is one header line: a title with a line break in it would make every try fail.
+    subject = " ".join(subject.split())[:300]
+    body = render_to_string(f"emails/{template}.txt", context or {})
+    # Two queries whether the key is new or not (an INSERT that yields to an existing row).
+    Dispatch.objects.bulk_create(
+        [Dispatch(key=key, to=to, subject=subject, body=body, question=question)],
+        ignore_conflicts=True,
     )
+    dispatch = Dispatch.objects.only("pk", "sent_at").get(key=key)
+    if dispatch.sent_at is None:
+        transaction.on_commit(lambda: send_email.enqueue(dispatch_id=dispatch.pk))
+    return dispatch
 
 
 def retry_delay(attempts):
@@ -57,26 +68,34 @@ def dispatch_attempt(dispatch):
     EMAIL_MAX_ATTEMPTS failures the row gives up, with no next try, and an error is logged.
     Returns True when the email went out.
     """
+    if not dispatch.to:
+        # Erased before it went out (its question deleted): nothing to send, never again.
+        dispatch.retry_at = None
+        dispatch.save(update_fields=["retry_at"])
+        return False
     dispatch.attempts += 1
     try:
         send_mail(dispatch.subject, dispatch.body, None, [dispatch.to])
     except Exception as error:  # any mail backend's failure: the row records it
-        dispatch.last_error = f"{type(error).__name__}: {error}"[:2000]
+        # A refused recipient's error names the address: neither the row nor the log keeps it.
+        dispatch.last_error = f"{type(error).__name__}: {error}".replace(
+            dispatch.to, "<recipient>"
+        )[:2000]
         if dispatch.attempts >= settings.EMAIL_MAX_ATTEMPTS:
             dispatch.retry_at = None
             logger.error(
-                "Gave up on email %s to %s after %d attempts: %s",
+                "Gave up on email %s (row %s) after %d attempts: %s",
                 dispatch.key,
-                dispatch.to,
+                dispatch.pk,
                 dispatch.attempts,
                 dispatch.last_error,
             )
         else:
             dispatch.retry_at = timezone.now() + retry_delay(dispatch.attempts)
             logger.warning(
-                "Email %s to %s failed (attempt %d of %d), next try at %s: %s",
+                "Email %s (row %s) failed (attempt %d of %d), next try at %s: %s",
                 dispatch.key,
-                dispatch.to,
+                dispatch.pk,
                 dispatch.attempts,
                 settings.EMAIL_MAX_ATTEMPTS,
                 dispatch.retry_at.isoformat(),

@@ -508,6 +508,14 @@ class Dispatch(models.Model):
     """
 
     key = models.CharField(max_length=200, unique=True)
+    question = models.ForeignKey(
+        "Question",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dispatches",
+        help_text=_("The reader's question this email is about: erasing it erases the email."),
+    )
     to = models.CharField(max_length=254)
     subject = models.CharField(max_length=300)
     created_at = models.DateTimeField(default=timezone.now)

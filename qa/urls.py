@@ -25,10 +25,13 @@ urlpatterns = [
     path("feed/atom/", require_safe(cached(LatestColumnsAtomFeed())), name="feed_atom"),
     path("sitemap.xml", require_safe(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", public.robots_txt, name="robots"),
+    path("favicon.ico", public.favicon, name="favicon"),
     path("preview/columns/<int:pk>/", preview.column_preview, name="column_preview"),
     path("ask/", ask.ask, name="ask"),
     path("ask/similar/", ask.similar_columns, name="ask_similar"),
+    path("questions/deleted/", ask.question_deleted, name="question_deleted"),
     path("questions/<slug:token>/", ask.question_status, name="question_status"),
+    path("questions/<slug:token>/data.json", ask.question_data, name="question_data"),
     path("questions/<slug:token>/sent/", ask.question_sent, name="question_sent"),
     path("questions/<slug:token>/delete/", ask.question_delete, name="question_delete"),
 ]

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from qa.forms import started_token
-from qa.models import Subscriber
+from qa.models import Dispatch, Subscriber
 from qa.newsletter.services import subscriber_confirm, subscriber_request
 
 from .factories import CategoryFactory
@@ -234,6 +234,7 @@ def test_preferences_change_topics_unsubscribe_and_erase(client):
     assert subscriber.status == Subscriber.Status.UNSUBSCRIBED
     client.post(url, {"action": "erase"})
     assert not Subscriber.objects.filter(email="reader@example.com").exists()
+    assert not Dispatch.objects.filter(to="reader@example.com").exists()
     assert client.get(url).status_code == 404
 
 

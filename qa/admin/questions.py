@@ -3,6 +3,7 @@ from types import SimpleNamespace
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import PAGE_VAR, ChangeList
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
@@ -80,7 +81,7 @@ class QuestionAdmin(EditorOnlyAdmin):
         "close_columns",
     ]
     fields = ["body", "category", "signature", "name", "email", *readonly_fields]
-    actions = [pick_for_week, "shortlist", "decline", "spam_mark", "spam_restore"]
+    actions = [pick_for_week, "shortlist", "decline", "spam_mark", "spam_restore", "erase"]
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         try:
@@ -212,3 +213,25 @@ class QuestionAdmin(EditorOnlyAdmin):
     @admin.action(description=_("Restore the selected questions from spam"))
     def spam_restore(self, request, queryset):
         self._apply(request, queryset, services.question_spam_restore, _("restored to the queue"))
+
+    @admin.action(description=_("Erase the selected questions (asks to confirm)"))
+    def erase(self, request, queryset):
+        """
+        The reader's "Delete my question", done by an editor (a reader who wrote in, say):
+        confirmed on a page of its own, since it cannot be undone.
+        """
+        if request.POST.get("confirm") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/qa/question/erase_confirm.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Erase these questions?"),
+                    "opts": self.model._meta,
+                    "questions": queryset.filter(erased_at__isnull=True),
+                    "already": queryset.filter(erased_at__isnull=False).count(),
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        self._apply(request, queryset, services.question_erase, _("erased"))
+        return None

@@ -174,10 +174,13 @@ def subscriber_unsubscribe(*, subscriber):
 
 def subscriber_erase(*, subscriber):
     """
-    Delete the subscription and everything that names the address. Deliveries already made
-    are kept as counts, with no subscriber.
+    Delete the subscription and everything that names the address: the row, and the stored
+    confirmation emails. Deliveries already made are kept as counts, with no subscriber.
     """
+    from ..models import Dispatch
+
     with transaction.atomic():
+        Dispatch.objects.filter(key__startswith=f"newsletter-confirm:{subscriber.pk}:").delete()
         Subscriber.objects.filter(pk=subscriber.pk).delete()
 
 

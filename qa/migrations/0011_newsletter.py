@@ -31,7 +31,7 @@ def grant_editors(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('qa', '0009_column_public_idx_covers_updated_at'),
+        ('qa', '0010_dispatch_question'),
     ]
 
     operations = [
