@@ -539,5 +539,45 @@ class Dispatch(models.Model):
         return f"{self.subject} → {self.to}"
 
 
+class StaffBrowser(models.Model):
+    """
+    A browser a staff account has signed in from, known by a digest of a random id kept in a
+    signed cookie: a sign-in from one not seen before emails the account's owner.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="browsers"
+    )
+    digest = models.CharField(max_length=64)
+    user_agent = models.CharField(_("browser"), max_length=200, blank=True)
+    first_seen = models.DateTimeField(_("first sign-in"), default=timezone.now)
+    last_seen = models.DateTimeField(_("last sign-in"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("staff browser")
+        verbose_name_plural = _("staff browsers")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "digest"], name="qa_staffbrowser_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user} on {self.user_agent[:40]}"
+
+
+class PageVersion(models.Model):
+    """
+    The page cache's record of what changed (``qa.pagecache``): one row per thing public pages
+    show ("column:12", "expert:3", "topic:2", "lists", "site"), and "*" for any change at all.
+    A version is a random number set anew by each change; only equality matters. Written in
+    the same transaction as the change, so every process sees both at the same commit.
+    """
+
+    name = models.CharField(max_length=100, primary_key=True)
+    version = models.BigIntegerField()
+
+    def __str__(self):
+        return f"{self.name}: {self.version}"
+
+
 # The newsletter's models live in their own module; importing them here registers them.
 from .newsletter.models import Delivery, NewsletterSend, Subscriber  # noqa: E402, F401

@@ -321,7 +321,14 @@ def test_the_share_image_draws_any_payload_as_a_png(stage):
     print(f"\nShare image: {drawn} drawn with payloads as title, topic and experts, 0 failed")
 
 
-EMAIL_LINKS = {"answer_url", "status_url", "permalink", "column_url", "confirm_url"}
+EMAIL_LINKS = {
+    "answer_url",
+    "status_url",
+    "permalink",
+    "column_url",
+    "password_url",
+    "confirm_url",
+}
 
 
 @pytest.mark.django_db

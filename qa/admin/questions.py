@@ -12,9 +12,11 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import services
-from ..models import Question
+from ..models import Column, Question
+from ..pagecache import pages_changed
 from ..paginators import CappedPaginator
 from ..search import columns_like
+from .pages import PublicPagesAdmin
 from .pick import pick_for_week
 from .scoping import EditorOnlyAdmin
 from .similar import similar_pool
@@ -60,7 +62,7 @@ class QueueChangeList(ChangeList):
 
 
 @admin.register(Question)
-class QuestionAdmin(EditorOnlyAdmin):
+class QuestionAdmin(PublicPagesAdmin, EditorOnlyAdmin):
     """The editor's queue. The reader's name and email are shown here and nowhere else."""
 
     list_display = ["excerpt", "category", "status", "signature", "age", "similar_count"]
@@ -82,6 +84,12 @@ class QuestionAdmin(EditorOnlyAdmin):
     ]
     fields = ["body", "category", "signature", "name", "email", *readonly_fields]
     actions = [pick_for_week, "shortlist", "decline", "spam_mark", "spam_restore", "erase"]
+
+    def public_change(self, obj):
+        # A published column shows its reader's letter and signature.
+        column = Column.objects.published().filter(question=obj).first()
+        if column is not None:
+            pages_changed(column=column)
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         try:

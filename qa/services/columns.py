@@ -18,6 +18,7 @@ from django.utils.text import slugify
 
 from ..emails import absolute_url, email_enqueue
 from ..models import Answer, Column, Expert, Publication, Question
+from ..pagecache import pages_changed
 from .errors import TransitionNotAllowed
 from .history import transition_record
 
@@ -409,9 +410,10 @@ def column_publish(*, column, by):
             to_status=Column.Status.PUBLISHED,
             note=_republished_note(column) if republished else "",
         )
+        pages_changed(column=column, listed=True)
         for email in emails:
             email_enqueue(**email.enqueue_arguments())
-        _share_image_refresh(column)
+        share_image_enqueue(column)
         _newsletter_send(column)
     return column
 
@@ -467,6 +469,7 @@ def column_unpublish(*, column, by, reason=""):
             to_status=Column.Status.REVIEW,
             note=reason.strip()[:2000],
         )
+        pages_changed(column=column, listed=True)
         _newsletter_stop(column)
     return column
 
@@ -476,11 +479,23 @@ def column_was_published(column):
     return column.transitions.filter(action="column_publish").exists()
 
 
-def _share_image_refresh(column):
-    """Draw the share image in the background, so the first reader does not wait for Pillow."""
+def share_image_enqueue(column):
+    """Draw the share image in the background: pages only link it, under its digest's name."""
     from ..tasks import share_image_refresh
 
     transaction.on_commit(lambda: share_image_refresh.enqueue(column_id=column.pk))
+
+
+def expert_profile_changed(expert):
+    """
+    An expert's public profile (name, company, bio, headshot, panel membership) was saved: their
+    pages change, and the share images of their published columns are drawn again.
+    """
+    pages_changed(expert=expert)
+    for column in Column.objects.published().filter(
+        answers__expert=expert, answers__status=Answer.Status.APPROVED
+    ):
+        share_image_enqueue(column)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -658,5 +673,6 @@ def column_correct(*, column, changes, by, note=""):
         transition_record(
             action="column_correct", by=by, column=column, note=note, changes=recorded
         )
-        _share_image_refresh(column)
+        pages_changed(column=column)
+        share_image_enqueue(column)
     return column

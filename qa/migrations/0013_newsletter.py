@@ -31,7 +31,7 @@ def grant_editors(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('qa', '0010_dispatch_question'),
+        ('qa', '0012_staff_browser'),
     ]
 
     operations = [
