@@ -9,7 +9,7 @@ SENTENCES = {
     "column_review_start": "The column moved to review. {note}",
     "column_schedule": "{who} scheduled the column {note}",
     "column_unschedule": "{who} unscheduled the column",
-    "column_publish": "{who} published the column {note}",
+    "column_publish": "{who} published the column",
     "column_unpublish": "{who} unpublished the column",
     "column_correct": "{who} corrected the published column",
     "column_import": "Imported from the back catalogue",
@@ -40,7 +40,6 @@ NOTE_IN_SENTENCE = {
     "column_invite",
     "column_review_start",
     "column_schedule",
-    "column_publish",
 }
 NOTE_IS_NAME = {
     "expert_login_create",
