@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from qa.views import health, markdownx
+from qa.views import health, markdownx, media
 
 # A database outage that surfaces outside a view (a session saved in middleware) still answers
 # 503, not 500.
@@ -23,7 +23,8 @@ urlpatterns = [
     path("", include("qa.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.MEDIA_STORAGE == "filesystem":
+    # The local media folder, in development and in single-machine production alike.
+    urlpatterns.insert(
+        1, path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media.media, name="media")
+    )
