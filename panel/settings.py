@@ -77,7 +77,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost but for security headers: it compresses every page on its way out, the page
+    # cache's hits included.
     "django.middleware.security.SecurityMiddleware",
+    "qa.middleware.CompressionMiddleware",
     "qa.middleware.DatabaseUnavailableMiddleware",
     # Before the session and the rest: a cached page needs none of them.
     "qa.pagecache.PageCacheMiddleware",

@@ -1,4 +1,10 @@
-"""Request-wide handling of failures that are no fault of the request."""
+"""Request-wide handling: failures that are no fault of the request, and compression."""
+
+import re
+
+from django.conf import settings
+from django.middleware.gzip import GZipMiddleware
+from django.utils.cache import patch_vary_headers
 
 from .views.errors import DATABASE_DOWN, database_unavailable
 
@@ -19,3 +25,52 @@ class DatabaseUnavailableMiddleware:
         if isinstance(exception, DATABASE_DOWN):
             return database_unavailable(request, exception)
         return None
+
+
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+
+
+class CompressionMiddleware(GZipMiddleware):
+    """
+    Django's gzip for text: pages, feeds, the sitemap, robots.txt, JSON. Images and files that
+    are already compressed, or already encoded (WhiteNoise's static files), pass untouched.
+
+    It sits before the page cache, so cached pages are compressed on the way out while the cache
+    keeps one copy. A compressed response's ETag is weak (``W/"…"``, Django's way), so the two
+    encodings never share a strong validator; a 304 to a client that accepts gzip gets the same
+    weak ETag its 200 had. Every compressible response varies on ``Accept-Encoding``, so a shared
+    cache keeps the two apart.
+    """
+
+    COMPRESSIBLE = (
+        "text/",
+        "application/json",
+        "application/ld+json",
+        "application/xml",
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/javascript",
+        "image/svg+xml",
+    )
+
+    def process_response(self, request, response):
+        if response.status_code == 304:
+            return self._not_modified(request, response)
+        if response.has_header("Content-Encoding") or not response.get(
+            "Content-Type", ""
+        ).startswith(self.COMPRESSIBLE):
+            return response
+        patch_vary_headers(response, ("Accept-Encoding",))
+        return super().process_response(request, response)
+
+    def _not_modified(self, request, response):
+        # Static files and media are never compressed here: their 304s keep their ETags.
+        if request.path.startswith((settings.STATIC_URL, settings.MEDIA_URL)):
+            return response
+        etag = response.get("ETag", "")
+        if etag.startswith('"') and ACCEPTS_GZIP.search(
+            request.META.get("HTTP_ACCEPT_ENCODING", "")
+        ):
+            response["ETag"] = f"W/{etag}"
+        patch_vary_headers(response, ("Accept-Encoding",))
+        return response
