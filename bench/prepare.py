@@ -27,9 +27,9 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from devdata.scale import statistics_refresh  # noqa: E402
 from qa.models import Column, Expert, Question  # noqa: E402
 from qa.roles import EDITORS, add_to_group  # noqa: E402
-from qa.scale import statistics_refresh  # noqa: E402
 from qa.search import search_columns  # noqa: E402
 from qa.tasks import share_image_refresh  # noqa: E402
 from qa.views.public import PER_PAGE  # noqa: E402

@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "qa",
+    # manage.py generate_data: made-up data at scale, for load tests only.
+    "devdata",
 ]
 
 MIDDLEWARE = [
@@ -309,7 +311,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(env("SIGNIN_LOCKOUT_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "qa.addresses.client_address"
-AXES_LOCKOUT_CALLABLE = "qa.views.errors.signin_locked_out"
+AXES_LOCKOUT_CALLABLE = "qa.admin.lockout.signin_locked_out"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_SENSITIVE_PARAMETERS = ["password"]
 

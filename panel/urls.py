@@ -2,7 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from qa.views import health, markdownx, media
+from qa.admin import markdownx
+from qa.views import health, media
 
 # A database outage that surfaces outside a view (a session saved in middleware) still answers
 # 503, not 500.

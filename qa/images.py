@@ -14,14 +14,13 @@ import uuid
 import warnings
 from pathlib import PurePosixPath
 
-from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
-from .models import Column, Expert
+from .models import Column
 
 HEADSHOT_MAX_BYTES = 5 * 1024 * 1024
 HEADSHOT_MAX_PIXELS = 25_000_000
@@ -194,34 +193,6 @@ def expert_saved(sender, instance, **kwargs):
     """post_save: make the renditions of a new headshot (the stored one, already re-encoded)."""
     if instance.headshot:
         headshot_renditions_make(instance)
-
-
-class HeadshotField(forms.ImageField):
-    """An ImageField that checks by content, size and pixels, and stores a clean re-encode."""
-
-    def to_python(self, data):
-        if data in self.empty_values:
-            return None
-        return headshot_reencode(data)
-
-
-class ExpertForm(forms.ModelForm):
-    """The expert profile form in the admin, with the headshot checked and stripped."""
-
-    class Meta:
-        model = Expert
-        fields = [
-            "name",
-            "slug",
-            "company",
-            "company_url",
-            "bio",
-            "headshot",
-            "is_active",
-            "categories",
-            "user",
-        ]
-        field_classes = {"headshot": HeadshotField}
 
 
 def _font(size, bold=False):

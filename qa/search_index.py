@@ -8,7 +8,7 @@ The document is computed in SQL, for some columns or all of them, by one UPDATE.
 column, its question or one of its answers in a way that can change the document queues its
 column (``post_save`` and ``post_delete`` below, so no path that writes a text can forget it);
 the columns queued in a transaction are refreshed together once it commits. Bulk writes that
-skip signals (``bulk_create`` in ``qa.scale``) call ``search_vectors_refresh`` themselves, and
+skip signals (``bulk_create`` in ``devdata.scale``) call ``search_vectors_refresh`` themselves, and
 ``manage.py search_index_rebuild`` recomputes every document. Elsewhere (SQLite) the field
 stays NULL and all of this does nothing: search reads the texts there.
 """

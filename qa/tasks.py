@@ -42,24 +42,6 @@ def send_email(*, key, to, subject, template, context):
 
 
 @task()
-def publish_due():
-    """Publish the scheduled columns whose time has come."""
-    from .services import columns_publish_due
-
-    return [column.pk for column in columns_publish_due()]
-
-
-@task()
-def remind_and_review():
-    """Send the 48- and 24-hour reminders, then close the invitations that are done."""
-    from .services import columns_review_due, reminders_send
-
-    reminded = reminders_send()
-    moved = columns_review_due()
-    return {"reminded": len(reminded), "to_review": [column.pk for column in moved]}
-
-
-@task()
 def share_image_refresh(*, column_id):
     """Draw a published column's share image now, if what it shows has changed."""
     from . import images, selectors

@@ -2,10 +2,11 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 from django.views.decorators.http import require_safe
 
+from .admin import preview
 from .feeds import CategoryFeed, LatestColumnsAtomFeed, LatestColumnsFeed
 from .pagecache import cached
 from .sitemaps import SITEMAPS
-from .views import ask, preview, public
+from .views import ask, public
 
 app_name = "qa"
 

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from qa.admin.experts import ExpertForm
 from qa.images import (
-    ExpertForm,
     headshot_reencode,
     headshot_sources,
     rendition_name,

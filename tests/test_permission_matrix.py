@@ -431,7 +431,7 @@ SITE_RULES = {
     "qa:category": ("/topics/no-such-topic/", every(NOT_FOUND), every(NOT_ALLOWED)),
     "qa:expert": ("/experts/nobody/", every(NOT_FOUND), every(NOT_ALLOWED)),
     "admin:index": ("/admin/", staff_only(OK), None),
-    # Signing in by POST is test_signin_throttle's: here it would lock the test's address.
+    # Signing in by POST is test_admin_lockout's: here it would lock the test's address.
     "admin:login": (
         "/admin/login/",
         lambda role: OK if role in SIGNED_OUT else MISSING,

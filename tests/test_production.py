@@ -309,7 +309,7 @@ def test_a_worker_killed_mid_task_publishes_once_and_emails_once(
             "manage.py",
             "shell",
             "-c",
-            "from qa.tasks import publish_due; publish_due.enqueue()",
+            "from qa.periodic import tick_schedule; tick_schedule(delay=0)",
         ],
         cwd=ROOT,
         env=editor_env,

@@ -8,7 +8,7 @@ from django.core.cache import caches
 
 from qa.ratelimit import Limit, sender_hash
 
-from .test_ask import ASK, payload
+from .test_views_ask import ASK, payload
 
 REDIS_URL = os.environ.get("REDIS_URL")
 

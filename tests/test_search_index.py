@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from devdata.scale import data_generate
 from qa.catalogue import columns_import_file
 from qa.models import Answer, Column
-from qa.scale import data_generate
 from qa.search import search_columns
 from qa.search_index import ANSWERS_CHARS, search_vectors_refresh
 from qa.services import (

@@ -9,6 +9,7 @@ from django.core import mail
 from django.core.management import call_command
 
 from qa.models import Answer, Column, Question, Transition
+from qa.periodic import jobs_run
 from qa.services import (
     TransitionNotAllowed,
     answer_approve,
@@ -20,10 +21,10 @@ from qa.services import (
     column_pick,
     column_publish,
     column_schedule,
+    columns_publish_due,
     question_submit,
     reminders_send,
 )
-from qa.tasks import publish_due, remind_and_review
 
 from .factories import CategoryFactory, ExpertUserFactory, QuestionFactory
 
@@ -67,9 +68,9 @@ def test_the_whole_week(editor):
         clock.move_to(deadline - datetime.timedelta(hours=49))
         assert reminders_send() == []
         clock.move_to(deadline - datetime.timedelta(hours=47))
-        remind_and_review.enqueue()
+        jobs_run(["reminders_send", "columns_review_due"])
         assert len([s for s in subjects("debra@example.com") if "48 hours" in s]) == 1
-        remind_and_review.enqueue()  # a second run an hour later sends nothing new
+        jobs_run(["reminders_send", "columns_review_due"])  # a second run sends nothing new
         assert len([s for s in subjects("don@example.com") if "Reminder" in s]) == 1
 
         debra_answer, don_answer = invitations
@@ -97,9 +98,9 @@ def test_the_whole_week(editor):
         column_schedule(column=column, publish_at=publish_at, by=editor)
 
         clock.move_to(publish_at - datetime.timedelta(minutes=1))
-        assert publish_due.enqueue().return_value == []
+        assert columns_publish_due() == []
         clock.move_to(publish_at + datetime.timedelta(minutes=1))
-        assert publish_due.enqueue().return_value == [column.pk]
+        assert columns_publish_due() == [column]
         call_command("publish_due")  # cron after the task: nothing left to do
 
     column.refresh_from_db()

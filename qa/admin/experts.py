@@ -1,9 +1,39 @@
+from django import forms
 from django.contrib import admin
 
-from ..images import ExpertForm
+from ..images import headshot_reencode
 from ..models import Expert
 from ..roles import is_editor
 from .scoping import ExpertScopedAdmin
+
+
+class HeadshotField(forms.ImageField):
+    """An ImageField that checks by content, size and pixels, and stores a clean re-encode."""
+
+    def to_python(self, data):
+        if data in self.empty_values:
+            return None
+        return headshot_reencode(data)
+
+
+class ExpertForm(forms.ModelForm):
+    """The expert profile form in the admin, with the headshot checked and stripped."""
+
+    class Meta:
+        model = Expert
+        fields = [
+            "name",
+            "slug",
+            "company",
+            "company_url",
+            "bio",
+            "headshot",
+            "is_active",
+            "categories",
+            "user",
+        ]
+        field_classes = {"headshot": HeadshotField}
+
 
 # What an expert may change on their own profile.
 EXPERT_PROFILE_FIELDS = ["bio", "company", "company_url", "headshot"]

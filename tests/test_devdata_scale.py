@@ -3,9 +3,9 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from devdata.scale import data_generate
 from qa.markdown import render_markdown
 from qa.models import Answer, Column, Expert, Question
-from qa.scale import data_generate
 
 from .factories import ColumnFactory
 

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from qa.scale import data_generate, statistics_refresh
+from devdata.scale import data_generate, statistics_refresh
 
 
 def positive(value):

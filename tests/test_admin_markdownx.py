@@ -1,21 +1,13 @@
+"""markdownx's preview and upload endpoints: staff only, any input answered without a 5xx."""
+
 import io
 
 import pytest
-from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from .factories import AnswerFactory, ColumnFactory
 from .security import executable_parts
-
-
-@pytest.mark.django_db
-def test_healthz_answers_ok_without_touching_the_database(client, django_assert_num_queries):
-    with django_assert_num_queries(0):
-        response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.content == b"ok"
 
 
 @pytest.mark.django_db
@@ -67,26 +59,6 @@ class TestMarkdownxEndpoints:
         )
         assert response.status_code == 200
         assert "image_code" in response.json()
-
-
-@pytest.mark.django_db
-class TestColumnVisibility:
-    def test_published_column_is_served(self, client):
-        answer = AnswerFactory(column=ColumnFactory(published=True), body="Unique **words**")
-        response = client.get(answer.column.get_absolute_url())
-        assert response.status_code == 200
-        assert b"<strong>words</strong>" in response.content
-
-    def test_draft_column_is_404_for_anonymous(self, client):
-        column = ColumnFactory()
-        assert client.get(column.get_absolute_url()).status_code == 404
-
-    def test_home_lists_only_published(self, client):
-        public = ColumnFactory(published=True, title="Public one")
-        ColumnFactory(title="Secret draft")
-        response = client.get(reverse("qa:home"))
-        assert public.title in response.text
-        assert "Secret draft" not in response.text
 
 
 @pytest.mark.django_db

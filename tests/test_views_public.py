@@ -495,3 +495,23 @@ def test_search_counts_no_further_than_the_pages_it_will_show(client, monkeypatc
         for _ in range(2):
             AnswerFactory(column=ColumnFactory(published=True), body="A quokka answer.")
     assert "2 columns found." in client.get("/search/", {"q": "quokka"}).text
+
+
+@pytest.mark.django_db
+class TestColumnVisibility:
+    def test_published_column_is_served(self, client):
+        answer = AnswerFactory(column=ColumnFactory(published=True), body="Unique **words**")
+        response = client.get(answer.column.get_absolute_url())
+        assert response.status_code == 200
+        assert b"<strong>words</strong>" in response.content
+
+    def test_draft_column_is_404_for_anonymous(self, client):
+        column = ColumnFactory()
+        assert client.get(column.get_absolute_url()).status_code == 404
+
+    def test_home_lists_only_published(self, client):
+        public = ColumnFactory(published=True, title="Public one")
+        ColumnFactory(title="Secret draft")
+        response = client.get(reverse("qa:home"))
+        assert public.title in response.text
+        assert "Secret draft" not in response.text

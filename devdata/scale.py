@@ -1,6 +1,7 @@
 """
 A publication at scale, made up: decades of weekly columns, a big question queue, a large
-panel. For load tests and query plans (``manage.py generate_data``), never for the real site.
+panel. For load tests and query plans (``manage.py generate_data``), never for the real site,
+which is why it lives outside the ``qa`` app.
 
 Repeatable: one seed gives the same text, the same dates and the same choices. Fast: rows go in
 with ``bulk_create``; answer Markdown is rendered once per distinct body, not once per row.
@@ -19,9 +20,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .demo import CATEGORIES
-from .markdown import render_markdown
-from .models import (
+from qa.demo import CATEGORIES
+from qa.markdown import render_markdown
+from qa.models import (
     STANDING_INTRO,
     Answer,
     Category,
@@ -30,7 +31,7 @@ from .models import (
     Question,
     body_fingerprint,
 )
-from .search_index import search_vectors_refresh
+from qa.search_index import search_vectors_refresh
 
 BATCH = 2000
 
