@@ -21,9 +21,10 @@ from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
 from .. import images, jsonld, pagecache, selectors
-from ..models import Category, Column, Expert
+from ..models import Category, Column, Expert, Publication
 from ..paginators import CappedPaginator
 from ..search import excerpt, highlight, search_columns, search_terms
+from .card import card_url
 
 BROWSER_CACHE_SECONDS = 60
 SEARCH_MAX_PAGES = 50
@@ -207,7 +208,13 @@ def _column_html(request, column, answers, related):
             "related": related,
             "share_image_url": share_image_url,
             "jsonld": jsonld.script_tag(
-                jsonld.column_graph(column, answers, image_url=share_image_url)
+                jsonld.column_graph(
+                    column,
+                    answers,
+                    publication=Publication.current(),
+                    image_url=share_image_url,
+                    logo_url=card_url(Publication.current()),
+                )
             ),
             "canonical_url": column.source_url or settings.SITE_URL + column.get_absolute_url(),
         },
@@ -256,10 +263,22 @@ def expert_detail(request, slug):
     paginator = Paginator(answers, EXPERT_ANSWERS_PER_PAGE)
     paginator.count = count  # counted with the stamp: no second COUNT(*)
     page_obj = _served_page(request, paginator)
+    publication = Publication.current()
+    sources = images.headshot_sources(expert)
+    image_url = sources["large"] if sources else ""
+    graph = jsonld.profile_graph(
+        expert, publication=publication, image_url=image_url, logo_url=card_url(publication)
+    )
     response = HttpResponse(
         render_to_string(
             "qa/expert_detail.html",
-            {"expert": expert, "answers": page_obj.object_list, "page_obj": page_obj},
+            {
+                "expert": expert,
+                "answers": page_obj.object_list,
+                "page_obj": page_obj,
+                "jsonld": jsonld.script_tag(graph),
+                "image_url": image_url,
+            },
             request=request,
         )
     )
