@@ -200,9 +200,13 @@ def column_detail(request, slug):
 
 def _column_html(request, column, answers, related):
     share_image_url = images.default_storage.url(images.share_image_ensure(column, answers))
+    publication = Publication.current()
     return render_to_string(
         "qa/column_detail.html",
         {
+            # Read once for the JSON-LD and the template alike.
+            "publication": publication,
+            "publication_card_url": card_url(publication),
             "column": column,
             "answers": answers,
             "related": related,
@@ -211,9 +215,9 @@ def _column_html(request, column, answers, related):
                 jsonld.column_graph(
                     column,
                     answers,
-                    publication=Publication.current(),
+                    publication=publication,
                     image_url=share_image_url,
-                    logo_url=card_url(Publication.current()),
+                    logo_url=card_url(publication),
                 )
             ),
             "canonical_url": column.source_url or settings.SITE_URL + column.get_absolute_url(),
@@ -273,6 +277,8 @@ def expert_detail(request, slug):
         render_to_string(
             "qa/expert_detail.html",
             {
+                "publication": publication,
+                "publication_card_url": card_url(publication),
                 "expert": expert,
                 "answers": page_obj.object_list,
                 "page_obj": page_obj,
