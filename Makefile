@@ -60,9 +60,13 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py load_demo
 
+# Links in pages, feeds, the sitemap and emails follow SITE_URL; in development that is the
+# address being served, unless SITE_URL is set.
+SITE_URL ?= http://$(HOST):$(PORT)
+
 run: demo
-	@echo "Serving http://$(HOST):$(PORT)/ (admin at /admin/). Ctrl-C stops."
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "Serving $(SITE_URL)/ (admin at /admin/). Ctrl-C stops."
+	SITE_URL=$(SITE_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
