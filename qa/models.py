@@ -42,6 +42,19 @@ def new_status_token():
     return secrets.token_urlsafe(24)
 
 
+def cut_at_word(text, limit):
+    """
+    ``text`` on one line and at most ``limit`` characters (plus "…" when shortened), cut after
+    the last whole word that fits: titles, subjects and lists never show half a word.
+    """
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = text[: limit + 1]
+    cut = head.rsplit(" ", 1)[0] if " " in head else text[:limit]
+    return cut.rstrip(" ,;:.-–—") + "…"
+
+
 def body_fingerprint(text):
     """A digest of a question's text that ignores case, white space and Unicode forms."""
     normalised = unicodedata.normalize("NFKC", text or "").casefold()
@@ -166,12 +179,15 @@ class Question(TimeStamped):
         constraints = [status_check("status", QuestionStatus)]
 
     def __str__(self):
-        excerpt = " ".join(self.body.split())
-        return excerpt[:60] + ("…" if len(excerpt) > 60 else "") or f"Question {self.pk}"
+        return cut_at_word(self.body, 60) or f"Question {self.pk}"
 
     def save(self, *args, **kwargs):
         self.fingerprint = body_fingerprint(self.body)
         super().save(*args, **kwargs)
+
+    def proposed_title(self):
+        """A column title to start from: the question's opening words, never half a word."""
+        return cut_at_word(self.body, 80).removesuffix("…")
 
     def get_status_url(self):
         """The reader's private link: whoever holds it can see and delete the question."""
