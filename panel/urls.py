@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from qa.admin import markdownx
+from qa.admin.view_on_site import view_on_site
 from qa.views import health, media
 
 # A database outage that surfaces outside a view (a session saved in middleware) still answers
@@ -11,6 +12,12 @@ handler500 = "qa.views.errors.server_error"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    # Before the admin's own: "View on site" scoped by role (qa/admin/view_on_site.py).
+    path(
+        "admin/r/<int:content_type_id>/<path:object_id>/",
+        admin.site.admin_view(view_on_site),
+        name="view_on_site",
+    ),
     path("admin/", admin.site.urls),
     # markdownx's endpoints at its own paths, wrapped so only signed-in staff reach them.
     path(

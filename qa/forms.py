@@ -1,15 +1,22 @@
 """The reader's question form. Its field names are a contract: other sites post to it."""
 
+import hashlib
+import logging
 import time
 
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from .models import Category
 
 STARTED_SALT = "qa.forms.AskForm.started"
+# A form's timestamp is good for one send, and for this long.
+STARTED_MAX_AGE_SECONDS = 24 * 60 * 60
+
+logger = logging.getLogger(__name__)
 
 
 def started_token(at=None):
@@ -26,6 +33,22 @@ def seconds_since(token):
     if not isinstance(started, int | float) or isinstance(started, bool):
         return None
     return time.time() - started
+
+
+def started_token_spend(token):
+    """
+    Mark a form's timestamp as used; True the first time, False if a send already used it.
+    Kept in the cache, under a digest of the token, for as long as a timestamp is good. When
+    the cache is down, every timestamp counts as fresh (the other checks still hold).
+    """
+    digest = hashlib.sha256((token or "").encode()).hexdigest()[:40]
+    key = f"ask-started:{digest}"
+    if cache.add(key, 1, timeout=STARTED_MAX_AGE_SECONDS):
+        return True
+    if cache.get(key) is None:
+        logger.warning("A form timestamp could not be recorded as used: the cache is down.")
+        return True
+    return False
 
 
 class AskForm(forms.Form):
@@ -111,7 +134,10 @@ class AskForm(forms.Form):
             self.initial["started"] = started_token()
 
     def spam_reason(self):
-        """Why a valid send looks automated, or ``""``. Call after ``is_valid()``."""
+        """
+        Why a valid send looks automated, or ``""``. Call after ``is_valid()``, once per send:
+        it spends the form's timestamp, so the next send with the same one is spam.
+        """
         if self.cleaned_data.get("website"):
             return "filled the hidden website field"
         elapsed = seconds_since(self.cleaned_data.get("started"))
@@ -119,4 +145,8 @@ class AskForm(forms.Form):
             return "no valid form timestamp"
         if elapsed < settings.ASK_MIN_SECONDS:
             return f"sent {max(elapsed, 0):.1f}s after the form was drawn"
+        if elapsed > STARTED_MAX_AGE_SECONDS:
+            return "form timestamp older than a day"
+        if not started_token_spend(self.cleaned_data["started"]):
+            return "form timestamp already used by another send"
         return ""

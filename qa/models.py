@@ -250,8 +250,9 @@ class Expert(TimeStamped):
         row imported or edited outside it could hold ``javascript:…``; pages link this, never
         ``company_url`` itself.
         """
-        url = (self.company_url or "").strip()
-        return url if url.lower().startswith(("http://", "https://")) else ""
+        from .links import safe_url
+
+        return safe_url(self.company_url)
 
     @property
     def initials(self):

@@ -141,3 +141,17 @@ def shared_redis(settings):
 
     yield elsewhere
     caches["default"].clear()
+
+
+def confirm_and_post(client, url, data):
+    """
+    Post a form that asks for confirmation first: the first POST must draw the confirmation
+    page and change nothing; the second carries the page's stamp, as its button does.
+    """
+    import re
+
+    page = client.post(url, data)
+    assert page.status_code == 200, page.status_code
+    stamp = re.search(r'name="confirmed" value="([0-9a-f]+)"', page.text)
+    assert stamp, "no confirmation page"
+    return client.post(url, {**data, "confirmed": stamp.group(1)})

@@ -23,6 +23,7 @@ from qa.services import (
     column_schedule,
 )
 
+from .conftest import confirm_and_post
 from .factories import AnswerFactory, ColumnFactory, QuestionFactory
 
 NY = zoneinfo.ZoneInfo("America/New_York")
@@ -127,7 +128,7 @@ def test_the_week_by_hand_with_the_demo_accounts():
         assert "Own The Change" in preview.text and "Preview" in preview.text
         schedule = reverse("admin:qa_column_schedule", args=[column.pk])
         assert "America/New_York" in editor.get(schedule).text
-        editor.post(schedule, {"publish_at": "2026-03-16T07:00", "_schedule": "1"})
+        confirm_and_post(editor, schedule, {"publish_at": "2026-03-16T07:00", "_schedule": "1"})
         column.refresh_from_db()
         assert column.status == Column.Status.SCHEDULED
 

@@ -112,7 +112,13 @@ def world(django_user_model):
     )
     log = AccessLog.objects.create(username="x", ip_address="192.0.2.1", user_agent="")
     failure = AccessFailureLog.objects.create(username="x", ip_address="192.0.2.1", user_agent="")
+    # For view-on-site: a draft expert A is invited to, and a published column nobody here is.
+    draft_column = ColumnFactory(title="Secret draft title")
+    AnswerFactory(column=draft_column, expert=expert_a.expert, status=Answer.Status.INVITED)
+    uninvited_column = ColumnFactory(published=True)
     objects = {
+        "draft_column": draft_column,
+        "uninvited_column": uninvited_column,
         "qa.column": column,
         "qa.category": column.category,
         "qa.question": column.question,
@@ -299,6 +305,12 @@ def plan_for(route, name, world, rf):
         for url, rule, post_rule in rules:
             url = url.format(
                 ct=ContentType.objects.get_for_model(Column).pk,
+                question_ct=ContentType.objects.get_for_model(Question).pk,
+                expert_ct=ContentType.objects.get_for_model(Expert).pk,
+                expert=world.experts["expert_b"].pk,
+                draft_column=world.objects["draft_column"].pk,
+                uninvited_column=world.objects["uninvited_column"].pk,
+                question=world.questions["other"].pk,
                 column=world.column.pk,
                 slug=world.column.slug,
                 category=world.column.category.slug,
@@ -423,6 +435,29 @@ TOKEN_ROUTES = {
 }
 
 
+def editors_redirect_experts_not_found(role):
+    return LOGIN if role in SIGNED_OUT else NOT_FOUND if role in EXPERTS else REDIRECT
+
+
+# View on site: an expert is sent only where the public site already shows them, and only to
+# a column they were invited to; an editor to any row their admin shows; the rest is a 404.
+VIEW_ON_SITE = [
+    # Published, both experts invited.
+    ("/admin/r/{ct}/{column}/", staff_only(REDIRECT), None),
+    # A draft expert A is invited to: its slug is its title.
+    ("/admin/r/{ct}/{draft_column}/", editors_redirect_experts_not_found, None),
+    # Published, but neither expert was invited.
+    ("/admin/r/{ct}/{uninvited_column}/", editors_redirect_experts_not_found, None),
+    # A published expert profile.
+    ("/admin/r/{expert_ct}/{expert}/", staff_only(REDIRECT), None),
+    # Questions have no page; ids and content types that do not exist; ids that are not ids.
+    ("/admin/r/{question_ct}/{question}/", staff_only(NOT_FOUND), None),
+    ("/admin/r/{ct}/987654/", staff_only(NOT_FOUND), None),
+    ("/admin/r/{ct}/not-an-id/", staff_only(NOT_FOUND), None),
+    ("/admin/r/987654/{column}/", staff_only(NOT_FOUND), None),
+]
+
+
 # name: (URL to try, GET rule, POST rule or None: "refused as GET is, else the admin's tests").
 SITE_RULES = {
     "healthz": ("/healthz", every(OK), every(OK)),
@@ -451,7 +486,9 @@ SITE_RULES = {
         staff_only(NOT_ALLOWED),
     ),
     "admin:jsi18n": ("/admin/jsi18n/", staff_only(OK), None),
-    "admin:view_on_site": ("/admin/r/{ct}/{column}/", staff_only(REDIRECT), None),
+    # Django's own is shadowed by ours (qa/admin/view_on_site.py): the same URLs.
+    "admin:view_on_site": VIEW_ON_SITE,
+    "view_on_site": VIEW_ON_SITE,
     "admin:app_list": ("/admin/qa/", staff_only(OK), None),
     "admin:auth_user_password_change": (
         "/admin/auth/user/{user}/password/",
@@ -468,6 +505,12 @@ SITE_RULES = {
     "admin:qa_column_schedule": [
         ("/admin/qa/column/{column}/schedule/", editors_only(OK), None),
         ("/admin/qa/column/987654/schedule/", editors_only(NOT_FOUND), None),
+    ],
+    # The column is published: editors are asked to confirm; a POST is tried in the tests of
+    # the admin, since it would change the world the other cells share.
+    "admin:qa_column_unpublish": [
+        ("/admin/qa/column/{column}/unpublish/", editors_only(OK), None),
+        ("/admin/qa/column/987654/unpublish/", editors_only(NOT_FOUND), editors_only(NOT_FOUND)),
     ],
     "admin:qa_column_answer_action": [
         # A draft cannot be approved: the editor is sent back with a message, nothing changes.

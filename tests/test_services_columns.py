@@ -69,7 +69,24 @@ def test_picked_email_carries_the_readers_private_link(editor, django_capture_on
     (email,) = mail.outbox
     assert email.to == ["reader@example.com"]
     assert_says_how_to_delete(email, question)
-    assert "Dana Private" not in email.body
+    assert email.body.startswith("Hello Dana Private,\n")
+
+
+def test_reader_emails_greet_by_name_and_never_by_signature(
+    editor, in_review, django_capture_on_commit_callbacks
+):
+    """The reader's name when they gave one; no one (not the signature) when they did not."""
+    column, _answer = in_review
+    column.question.name = ""
+    column.question.signature = "Nervous in Newark"
+    column.question.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        column_publish(column=column, by=editor)
+        question = QuestionFactory(name="", signature="Worried", email="nameless@example.com")
+        column_pick(question=question, week=monday(5), by=editor)
+    for email in mail.outbox:
+        if email.to[0] in {column.question.email, "nameless@example.com"}:
+            assert email.body.startswith("Hello,\n"), email.body[:40]
 
 
 def test_published_email_carries_the_readers_private_link(

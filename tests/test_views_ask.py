@@ -653,3 +653,31 @@ def test_ask_query_counts_do_not_grow_with_categories_or_questions(
     CategoryFactory.create_batch(20)
     QuestionFactory.create_batch(20)
     assert measure() == small
+
+
+def test_a_form_timestamp_serves_one_question_only(client, category):
+    """One ``started`` value, fetched once, replayed 20 times: one question, 19 spam."""
+    started = started_token(at=time.time() - 60)
+    questions = [
+        sent_question(
+            client.post(
+                ASK,
+                payload(
+                    category, body=f"{BODY} Variant {n}.", email=f"r{n}@x.example", started=started
+                ),
+                REMOTE_ADDR=f"192.0.2.{n + 1}",
+            )
+        )
+        for n in range(20)
+    ]
+    statuses = [question.status for question in questions]
+    assert statuses.count(Question.Status.NEW) == 1
+    assert statuses.count(Question.Status.SPAM) == 19
+    assert all("already used" in q.spam_reason for q in questions[1:])
+
+
+def test_a_form_timestamp_older_than_a_day_is_spam(client, category):
+    started = started_token(at=time.time() - 25 * 60 * 60)
+    question = sent_question(client.post(ASK, payload(category, started=started)))
+    assert question.status == Question.Status.SPAM
+    assert "older than a day" in question.spam_reason

@@ -4,6 +4,7 @@ the history, plus the editorial calendar and the panel's statistics.
 """
 
 import datetime
+import hashlib
 
 from django import forms
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .. import selectors
 from ..models import Answer, Column, Expert
@@ -31,11 +33,26 @@ from ..services import (
     column_publish,
     column_publish_problems,
     column_schedule,
+    column_unpublish,
     column_unschedule,
     columns_overdue,
 )
-from ..services.columns import INVITABLE, SCHEDULABLE
+from ..services.columns import (
+    INVITABLE,
+    SCHEDULABLE,
+    column_publication_emails,
+    column_was_published,
+)
 from .scoping import EditorOnlyAdmin
+
+# What becomes of an answer that is not published, in the editor's words.
+ANSWER_FATES = {
+    Answer.Status.INVITED: _("still pending, never started: dropped"),
+    Answer.Status.DRAFT: _("still pending, a draft not submitted: dropped"),
+    Answer.Status.SUBMITTED: _("submitted, not approved: left out, the expert is thanked"),
+    Answer.Status.REJECTED: _("not used: left out, the expert is thanked"),
+    Answer.Status.DECLINED: _("declined"),
+}
 
 LOCAL_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -184,6 +201,7 @@ class ColumnAdmin(EditorOnlyAdmin):
             path("panel/", wrap(self.panel_view), name="qa_column_panel"),
             path("<int:pk>/invite/", wrap(self.invite_view), name="qa_column_invite"),
             path("<int:pk>/schedule/", wrap(self.schedule_view), name="qa_column_schedule"),
+            path("<int:pk>/unpublish/", wrap(self.unpublish_view), name="qa_column_unpublish"),
             path(
                 "<int:pk>/answers/<int:answer_pk>/<str:verb>/",
                 wrap(self.answer_action_view),
@@ -231,24 +249,47 @@ class ColumnAdmin(EditorOnlyAdmin):
         return self._page(request, "invite", title=_("Invite experts"), column=column, form=form)
 
     def schedule_view(self, request, pk):
+        """
+        Schedule or publish, in two steps: the form, then the confirmation page, which shows the
+        column as it will appear and everything that publishing it will do. Only a POST from
+        the confirmation page, made from what it showed, publishes or schedules.
+        """
         column = self._column_or_403(request, pk)
         form = ScheduleForm(request.POST or None, initial={"publish_at": column.publish_at})
         if request.method == "POST" and form.is_valid():
             try:
-                if "_publish_now" in request.POST:
-                    column_publish(column=column, by=request.user)
-                    done = _("Published. The reader and the experts are being emailed.")
-                elif "_unschedule" in request.POST:
+                if "_unschedule" in request.POST:
                     column_unschedule(column=column, by=request.user)
                     done = _("Unscheduled: the column is back in review.")
                 else:
-                    column = column_schedule(
-                        column=column, publish_at=form.cleaned_data["publish_at"], by=request.user
-                    )
-                    done = _("Scheduled for %(when)s (%(zone)s).") % {
-                        "when": f"{timezone.localtime(column.publish_at):%A %B %-d, %-I:%M %p}",
-                        "zone": settings.TIME_ZONE,
-                    }
+                    publish_at = None
+                    if "_publish_now" not in request.POST:
+                        publish_at = form.cleaned_data["publish_at"]
+                        if publish_at is None:
+                            raise TransitionNotAllowed(
+                                "Choose a date and time to publish.", field="publish_at"
+                            )
+                        if publish_at <= timezone.now():
+                            raise TransitionNotAllowed(
+                                "That time has passed; choose a later one, or publish now.",
+                                field="publish_at",
+                            )
+                    if column.status not in SCHEDULABLE:
+                        raise TransitionNotAllowed(
+                            f"This column is {column.get_status_display()}; it cannot be "
+                            "published or scheduled now."
+                        )
+                    problems = column_publish_problems(column)
+                    if problems:
+                        raise TransitionNotAllowed("Cannot publish yet. " + " ".join(problems))
+                    confirmation = self.publish_confirmation(request, column, publish_at)
+                    if request.POST.get("confirmed") != confirmation["stamp"]:
+                        if request.POST.get("confirmed"):
+                            confirmation["changed"] = True
+                        return TemplateResponse(
+                            request, "admin/qa/column/publish_confirm.html", confirmation
+                        )
+                    done = self._publish_or_schedule(request, column, publish_at)
             except TransitionNotAllowed as error:
                 form.add_error(error.field if error.field in form.fields else None, str(error))
             else:
@@ -263,6 +304,93 @@ class ColumnAdmin(EditorOnlyAdmin):
             time_zone=settings.TIME_ZONE,
             publish_problems=column_publish_problems(column),
         )
+
+    def _publish_or_schedule(self, request, column, publish_at):
+        if publish_at is None:
+            emails = column_publication_emails(column)
+            column_publish(column=column, by=request.user)
+            if emails:
+                return ngettext(
+                    "Published. %(count)d email is on its way.",
+                    "Published. %(count)d emails are on their way.",
+                    len(emails),
+                ) % {"count": len(emails)}
+            return _("Published. Nobody was emailed.")
+        column = column_schedule(column=column, publish_at=publish_at, by=request.user)
+        return _("Scheduled for %(when)s (%(zone)s).") % {
+            "when": f"{timezone.localtime(column.publish_at):%A %B %-d, %-I:%M %p}",
+            "zone": settings.TIME_ZONE,
+        }
+
+    def publish_confirmation(self, request, column, publish_at):
+        """
+        The confirmation page's context: the column drawn by the public template, the answers
+        that will not be published and what becomes of their experts, and ``outgoing``, the
+        emails that publishing sends (``services.column_publication_emails``, the very list
+        ``column_publish`` sends). ``stamp`` changes when any of it does, so a confirmation
+        made from a page that has since gone stale is shown again instead of acted on.
+        """
+        answers = list(column.answers.select_related("expert__user").order_by("position", "id"))
+        approved = [a for a in answers if a.status == Answer.Status.APPROVED]
+        outgoing = column_publication_emails(column)
+        stamp = hashlib.sha256(
+            repr(
+                [
+                    column.updated_at,
+                    publish_at,
+                    [(a.pk, a.status, a.position, a.updated_at) for a in answers],
+                    [(e.key, e.to) for e in outgoing],
+                ]
+            ).encode()
+        ).hexdigest()[:32]
+        return {
+            "column": column,
+            "answers": approved,
+            "related": selectors.related_columns(column),
+            "is_preview": True,
+            "not_published": [
+                {"answer": a, "fate": ANSWER_FATES[a.status]}
+                for a in answers
+                if a.status != Answer.Status.APPROVED
+            ],
+            "outgoing": outgoing,
+            "republication": column_was_published(column),
+            "publish_at": publish_at,
+            "publish_at_value": (
+                f"{timezone.localtime(publish_at):%Y-%m-%dT%H:%M}" if publish_at else ""
+            ),
+            "deadline_open": (
+                column.answer_deadline is not None and column.answer_deadline > timezone.now()
+            ),
+            "stamp": stamp,
+            "time_zone": settings.TIME_ZONE,
+        }
+
+    def unpublish_view(self, request, pk):
+        """Ask, then take a published column back to review (``services.column_unpublish``)."""
+        column = self._column_or_403(request, pk)
+        if column.status != Column.Status.PUBLISHED:
+            self.message_user(request, _("This column is not published."), messages.WARNING)
+            return self._back(column)
+        if request.method == "POST":
+            try:
+                column_unpublish(
+                    column=column, by=request.user, reason=request.POST.get("reason", "")
+                )
+            except TransitionNotAllowed as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _(
+                        "Unpublished: the column is back in review. Its page now answers "
+                        "“not found”, and it has left the lists, feeds and sitemap. Nobody was "
+                        "emailed, and publishing it again emails nobody."
+                    ),
+                    messages.SUCCESS,
+                )
+            return self._back(column)
+        return self._page(request, "unpublish", title=_("Unpublish this column?"), column=column)
 
     ANSWER_VERBS = {"approve", "reject", "return", "up", "down"}
 

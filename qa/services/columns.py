@@ -6,6 +6,7 @@ emails for after the commit. Email keys name the event, not the attempt, so a re
 concurrent call sends nothing twice.
 """
 
+import dataclasses
 import datetime
 import logging
 
@@ -122,6 +123,7 @@ def column_pick(*, question, week, by, title=None):
             subject="Your question was picked for our expert panel",
             template="question_picked",
             context={
+                "name": question.name,
                 "signature": question.signature,
                 "question": question.body,
                 "week": f"{week:%B %-d, %Y}",
@@ -352,6 +354,8 @@ def column_publish(*, column, by):
     """
     Publish the column now. Idempotent: publishing a published column changes nothing and
     sends nothing; concurrent calls wait on the row lock and the second finds it published.
+    A column published again after ``column_unpublish`` sends no email: its reader and its
+    experts were told the first time.
     """
     with transaction.atomic():
         column = _locked(column)
@@ -362,6 +366,8 @@ def column_publish(*, column, by):
                 f"This column is {column.get_status_display()}; collect answers first."
             )
         _require_publishable(column)
+        republished = column_was_published(column)
+        emails = column_publication_emails(column)
         from_status = column.status
         column.status = Column.Status.PUBLISHED
         column.published_at = timezone.now()
@@ -372,10 +378,44 @@ def column_publish(*, column, by):
             column=column,
             from_status=from_status,
             to_status=Column.Status.PUBLISHED,
+            note="published again: nobody emailed" if republished else "",
         )
-        _publication_emails(column)
+        for email in emails:
+            email_enqueue(**email.enqueue_arguments())
         _share_image_refresh(column)
     return column
+
+
+def column_unpublish(*, column, by, reason=""):
+    """
+    Take a published column back to review: its page answers 404 and it leaves the lists,
+    the feeds and the sitemap until it is published again. Nobody is emailed, now or at the
+    next publication.
+    """
+    with transaction.atomic():
+        column = _locked(column)
+        if column.status != Column.Status.PUBLISHED:
+            raise TransitionNotAllowed(
+                f"This column is {column.get_status_display()}; only a published column can "
+                "be unpublished."
+            )
+        column.status = Column.Status.REVIEW
+        column.publish_at = None
+        column.save(update_fields=["status", "publish_at", "updated_at"])
+        transition_record(
+            action="column_unpublish",
+            by=by,
+            column=column,
+            from_status=Column.Status.PUBLISHED,
+            to_status=Column.Status.REVIEW,
+            note=reason.strip()[:2000],
+        )
+    return column
+
+
+def column_was_published(column):
+    """True when ``column`` has been published before, so its emails went out then."""
+    return column.transitions.filter(action="column_publish").exists()
 
 
 def _share_image_refresh(column):
@@ -385,46 +425,111 @@ def _share_image_refresh(column):
     transaction.on_commit(lambda: share_image_refresh.enqueue(column_id=column.pk))
 
 
-def _publication_emails(column):
+@dataclasses.dataclass(frozen=True)
+class OutgoingEmail:
+    """
+    One email that a transition will send: who gets it and why, in the editor's words
+    (``recipient``, ``reason``), and what ``email_enqueue`` needs to send it.
+    """
+
+    recipient: str
+    reason: str
+    to: str
+    subject: str
+    key: str
+    template: str
+    context: dict = dataclasses.field(default_factory=dict)
+
+    def enqueue_arguments(self):
+        return {
+            "key": self.key,
+            "to": self.to,
+            "subject": self.subject,
+            "template": self.template,
+            "context": self.context,
+        }
+
+
+def column_publication_emails(column):
+    """
+    The emails that publishing ``column`` sends, in order: the reader, then each invited
+    expert with a login, in the column's order. ``column_publish`` sends exactly this list and
+    the confirmation page shows it. A column published before sends none.
+    """
+    if column_was_published(column):
+        return []
     permalink = absolute_url(column.get_absolute_url())
     question = column.question
-    email_enqueue(
-        key=f"column-published:{column.pk}:reader",
-        to=question.email,
-        subject=f"You’re published: {column.title}",
-        template="published_reader",
-        context={
-            "signature": question.signature,
-            "title": column.title,
-            "permalink": permalink,
-            "status_url": question_status_url(question),
-        },
-    )
+    emails = []
+    if question.email:
+        emails.append(
+            OutgoingEmail(
+                recipient=reader_label(question),
+                reason="the reader who asked",
+                to=question.email,
+                key=f"column-published:{column.pk}:reader",
+                subject=f"You’re published: {column.title}",
+                template="published_reader",
+                context={
+                    "name": question.name,
+                    "title": column.title,
+                    "permalink": permalink,
+                    "status_url": question_status_url(question),
+                },
+            )
+        )
     for answer in column.answers.select_related("expert__user").order_by("position", "id"):
         user = answer.expert.user
-        if user is None:
+        if user is None or not user.email:
             continue
         if answer.status == Answer.Status.APPROVED:
-            key, subject, template = (
+            key, subject, template, reason = (
                 f"column-published:{column.pk}:expert:{answer.expert_id}",
                 f"You’re published: {column.title}",
                 "published_expert",
+                "their answer is published",
             )
         elif answer.status in {Answer.Status.SUBMITTED, Answer.Status.REJECTED}:
-            key, subject, template = (
+            key, subject, template, reason = (
                 f"column-thanks:{column.pk}:expert:{answer.expert_id}",
                 f"Thank you for answering: {column.title}",
                 "thanks_expert",
+                "thanked: they answered, and the answer is not published",
+            )
+        elif answer.status in OPEN_ANSWERS:
+            key, subject, template, reason = (
+                f"column-closed:{column.pk}:expert:{answer.expert_id}",
+                f"Invitation closed: {column.title}",
+                "invitation_closed",
+                "dropped: their invitation closes unanswered",
             )
         else:
             continue
-        email_enqueue(
-            key=key,
-            to=user.email,
-            subject=subject,
-            template=template,
-            context={"expert": answer.expert.name, "title": column.title, "permalink": permalink},
+        emails.append(
+            OutgoingEmail(
+                recipient=answer.expert.name,
+                reason=reason,
+                to=user.email,
+                key=key,
+                subject=subject,
+                template=template,
+                context={
+                    "expert": answer.expert.name,
+                    "title": column.title,
+                    "permalink": permalink,
+                },
+            )
         )
+    return emails
+
+
+def reader_label(question):
+    """The reader as the editors name them: their name, else their signature."""
+    if question.name:
+        return question.name
+    if question.signature:
+        return f"the reader signed “{question.signature}”"
+    return "the reader"
 
 
 def columns_publish_due(*, now=None):

@@ -6,6 +6,7 @@ from django.utils.safestring import mark_safe
 
 from ..images import headshot_sources
 from ..jsonld import absolute
+from ..links import safe_url as _safe_url
 
 register = template.Library()
 
@@ -21,6 +22,12 @@ def headshot(expert, size=96):
 def absolute_url(path):
     """A path made absolute on the public site's address (SITE_URL)."""
     return absolute(str(path)) if path else ""
+
+
+@register.filter
+def safe_url(url):
+    """A stored URL, printed only if it is http(s) (``qa.links.safe_url``); else empty."""
+    return _safe_url(url)
 
 
 @register.filter

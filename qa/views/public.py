@@ -21,6 +21,7 @@ from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
 from .. import images, jsonld, pagecache, selectors
+from ..links import safe_url
 from ..models import Category, Column, Expert, Publication
 from ..paginators import CappedPaginator
 from ..search import excerpt, highlight, search_columns, search_terms
@@ -220,7 +221,8 @@ def _column_html(request, column, answers, related):
                     logo_url=card_url(publication),
                 )
             ),
-            "canonical_url": column.source_url or settings.SITE_URL + column.get_absolute_url(),
+            "canonical_url": safe_url(column.source_url)
+            or settings.SITE_URL + column.get_absolute_url(),
         },
         request=request,
     )

@@ -220,6 +220,10 @@ def test_the_week(
 
     editor_page.get_by_role("link", name="Schedule or publish").click()
     editor_page.get_by_role("button", name="Publish now").click()
+    # The confirmation: the page as it will appear, and the emails it will send.
+    expect(editor_page.locator("#confirm-title")).to_have_text("Publish this column now?")
+    expect(editor_page.locator("#outgoing")).to_contain_text(READER_EMAIL)
+    editor_page.locator(".confirm-form").get_by_role("button", name="Publish now").click()
     said(editor_page, "Published.")
     expect(editor_page.locator(".column-status")).to_contain_text("Published")
 
