@@ -286,7 +286,10 @@ if EMAIL_BACKEND.endswith("smtp.EmailBackend"):
         "timeout": int(env("EMAIL_TIMEOUT", "10")),
     }
 del EMAIL_BACKEND
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "The Expert Panel <panel@localhost>")
+# The sender's domain is SITE_URL's unless set: the one the mail provider signs for (SPF, DKIM;
+# docs/deploy.md). Message-IDs are on SITE_URL's host too (qa/mail.py).
+SITE_HOST = SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "localhost"
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"The Expert Panel <panel@{SITE_HOST}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EDITOR_EMAIL = env("EDITOR_EMAIL", "editors@localhost")
 
@@ -320,6 +323,9 @@ AXES_SENSITIVE_PARAMETERS = ["password"]
 # Emails whose sending fails are tried again, after 1, 2, 4, 8 … minutes, this many times in all.
 EMAIL_MAX_ATTEMPTS = int(env("EMAIL_MAX_ATTEMPTS", "6"))
 EMAIL_RETRY_SECONDS = int(env("EMAIL_RETRY_SECONDS", "60"))
+# An email marked as being handed over for longer than this was left by a sender that died:
+# it is resolved as uncertain and not sent again (qa/emails.py). Well above EMAIL_TIMEOUT.
+EMAIL_SENDING_LEASE_SECONDS = int(env("EMAIL_SENDING_LEASE_SECONDS", "300"))
 
 # Reader questions: how many an address may send.
 ASK_RATE_LIMIT_PER_HOUR = int(env("ASK_RATE_LIMIT_PER_HOUR", "5"))

@@ -84,6 +84,14 @@ class Publication(models.Model):
     )
     answer_words_min = models.PositiveIntegerField(_("answer guide: fewest words"), default=80)
     answer_words_max = models.PositiveIntegerField(_("answer guide: most words"), default=250)
+    reply_to = models.EmailField(
+        _("reply-to address"),
+        blank=True,
+        help_text=_(
+            "Where replies to the platform's automated emails go. Empty: the editors' address "
+            "(EDITOR_EMAIL)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("publication settings")
@@ -517,6 +525,16 @@ class Dispatch(models.Model):
         blank=True, help_text=_("Rendered once, so every retry sends the very same text.")
     )
     sent_at = models.DateTimeField(null=True, blank=True)
+    sending_at = models.DateTimeField(
+        _("handed over at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set, and committed, before the email is handed to the mail server; cleared when "
+            "the outcome is recorded. Still set after the lease: the sender died mid-send, the "
+            "email may have gone out, and it is never sent again (docs: SECURITY.md)."
+        ),
+    )
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     retry_at = models.DateTimeField(
