@@ -3,10 +3,53 @@
 import re
 
 from django.conf import settings
+from django.http import HttpResponse, JsonResponse
 from django.middleware.gzip import GZipMiddleware
+from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 
 from .views.errors import DATABASE_DOWN, database_unavailable
+
+
+class StorageErrorMiddleware:
+    """
+    A file the storage could not take (disk full, bucket unreachable) answers 507 or 503 with
+    what happened, in JSON for the editor's image upload and as a page otherwise; never a 500.
+    Whatever the request was saving is rolled back with its transaction.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        error = storage_error(exception)
+        if error is None:
+            return None
+        if request.path.startswith(settings.MARKDOWNX_UPLOAD_URLS_PATH):
+            response = JsonResponse({"image": [error.message]}, status=error.status)
+        else:
+            response = HttpResponse(
+                render_to_string("storage_error.html", {"message": error.message}),
+                status=error.status,
+            )
+        response["Retry-After"] = "300"
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+def storage_error(exception):
+    """The StorageError behind ``exception``, also when object storage's client raised it."""
+    from .storage import StorageError
+
+    if isinstance(exception, StorageError):
+        return exception
+    module = type(exception).__module__
+    if module.startswith(("botocore", "boto3", "s3transfer", "storages")):
+        return StorageError(str(exception))
+    return None
 
 
 class DatabaseUnavailableMiddleware:
