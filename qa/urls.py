@@ -26,6 +26,7 @@ urlpatterns = [
     path("sitemap.xml", require_safe(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", public.robots_txt, name="robots"),
     path("card/<slug:version>.png", card.publication_card, name="publication_card"),
+    path("favicon.ico", public.favicon, name="favicon"),
     path("preview/columns/<int:pk>/", preview.column_preview, name="column_preview"),
     path("ask/", ask.ask, name="ask"),
     path("ask/similar/", ask.similar_columns, name="ask_similar"),

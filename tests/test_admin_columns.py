@@ -219,3 +219,103 @@ def test_once_published_the_column_page_stops_speaking_of_deadlines(editor_clien
     status = page[page.index('class="column-status"') :][:400]
     assert "answers due" not in status and "Published" in status
     assert reverse("admin:qa_column_unpublish", args=[published.pk]) in page
+
+
+# -- invitations that reach someone ---------------------------------------------------------
+
+
+@pytest.fixture
+def collecting(expert_a):
+    column = ColumnFactory(week=None, status=Column.Status.DRAFT)
+    byline = ExpertFactory(name="Bea Byline", company="Archive Inc")
+    byline.categories.add(column.category)
+    expert_a.expert.categories.add(column.category)
+    return column, byline
+
+
+def invite_url(column):
+    return reverse("admin:qa_column_invite", args=[column.pk])
+
+
+def test_a_byline_is_never_offered_and_says_why(editor_client, collecting, expert_a):
+    column, byline = collecting
+    page = editor_client.get(invite_url(column)).text
+    assert f'value="{expert_a.expert.pk}"' in page
+    assert f'value="{byline.pk}"' not in page
+    assert "Bea Byline is a byline, with no login" in page
+    assert 'data-confirm="Email an invitation to each expert ticked?"' in page
+
+
+def test_inviting_a_byline_is_refused_and_records_nothing(
+    editor_client, collecting, expert_a, django_capture_on_commit_callbacks
+):
+    """A forged POST with the byline's id: a clear message, no answer, no history, no email."""
+    column, byline = collecting
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(
+            invite_url(column),
+            {"experts": [expert_a.expert.pk, byline.pk], "deadline": "2099-01-01T17:00"},
+        )
+    assert response.status_code == 200
+    assert "Bea Byline is a byline, with no login: they could not receive the invitation" in (
+        response.text
+    )
+    assert not column.answers.exists()
+    assert not column.transitions.exists()
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize("why", ["byline", "inactive login", "inactive expert", "no email"])
+def test_the_invitation_service_refuses_whoever_it_cannot_reach(editor, collecting, expert_a, why):
+    from qa.services import TransitionNotAllowed, column_invite
+
+    column, byline = collecting
+    expert = expert_a.expert
+    if why == "byline":
+        expert = byline
+    elif why == "inactive login":
+        expert_a.is_active = False
+        expert_a.save()
+    elif why == "inactive expert":
+        expert.is_active = False
+        expert.save()
+    else:
+        expert_a.email = ""
+        expert_a.save()
+    expert.refresh_from_db()
+    with pytest.raises(TransitionNotAllowed) as refused:
+        column_invite(
+            column=column,
+            experts=[expert],
+            deadline=timezone.now() + datetime.timedelta(days=2),
+            by=editor,
+        )
+    assert refused.value.field == "experts" and expert.name in str(refused.value)
+    assert not column.answers.exists()
+
+
+def test_nobody_to_invite_says_so_instead_of_an_empty_form(editor_client, collecting, expert_a):
+    column, _byline = collecting
+    expert_a.is_active = False
+    expert_a.save()
+    page = editor_client.get(invite_url(column)).text
+    assert "Nobody on the panel can be invited." in page
+    assert "Send invitations" not in page
+
+
+def test_actions_that_email_someone_ask_first(editor_client, expert_a, week):
+    """Each button that emails someone carries the question the browser asks (confirm.js)."""
+    column, answers = week
+    Answer.objects.filter(pk=answers["a"].pk).update(status=Answer.Status.SUBMITTED)
+    page = editor_client.get(reverse("admin:qa_column_change", args=[column.pk])).text
+    assert 'data-confirm="Reject Expert Alice’s answer and email them your reason?"' in page
+    assert 'data-confirm="Return Expert Alice’s answer to draft and email them your note?"' in (
+        page
+    )
+    assert "qa/confirm.js" in page
+    Column.objects.filter(pk=column.pk).update(status=Column.Status.COLLECTING)
+    Answer.objects.filter(pk=answers["a"].pk).update(status=Answer.Status.DRAFT)
+    expert_client = Client()
+    expert_client.force_login(expert_a)
+    mine = expert_client.get(reverse("admin:qa_answer_change", args=[answers["a"].pk])).text
+    assert 'name="_decline" value="Decline" formnovalidate data-confirm="Decline this' in mine

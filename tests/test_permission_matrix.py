@@ -541,6 +541,7 @@ SITE_RULES = {
     "qa:experts": ("/experts/", every(OK), every(NOT_ALLOWED)),
     "qa:search": ("/search/?q=interview", every(OK), every(NOT_ALLOWED)),
     "qa:robots": ("/robots.txt", every(OK), every(NOT_ALLOWED)),
+    "qa:favicon": ("/favicon.ico", every(REDIRECT), every(NOT_ALLOWED)),
     "qa:feed": ("/feed/", every(OK), every(NOT_ALLOWED)),
     "qa:feed_atom": ("/feed/atom/", every(OK), every(NOT_ALLOWED)),
     "qa:category_feed": [

@@ -518,3 +518,12 @@ class TestColumnVisibility:
         response = client.get(reverse("qa:home"))
         assert public.title in response.text
         assert "Secret draft" not in response.text
+
+
+@pytest.mark.django_db
+def test_a_favicon_and_an_apple_touch_icon(client):
+    page = client.get("/ask/").text
+    assert 'rel="icon" href="/static/favicon.svg"' in page
+    assert 'rel="apple-touch-icon" href="/static/apple-touch-icon.png"' in page
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302 and response.url == "/static/favicon.ico"

@@ -42,6 +42,8 @@ from ..services.columns import (
     SCHEDULABLE,
     column_publication_emails,
     column_was_published,
+    experts_invitable,
+    invitation_refusal,
 )
 from .scoping import EditorOnlyAdmin
 
@@ -68,18 +70,38 @@ class InviteForm(forms.Form):
     def __init__(self, *args, column, **kwargs):
         super().__init__(*args, **kwargs)
         invited = column.answers.values("expert_id")
-        self.fields["experts"].queryset = Expert.objects.filter(is_active=True).order_by("name")
+        invitable = experts_invitable().exclude(pk__in=invited)
+        field = self.fields["experts"]
+        # Any expert id is accepted here, so that one who cannot be invited (a byline, say)
+        # gets the reason rather than "not one of the available choices"; only those an
+        # invitation can reach are offered.
+        field.queryset = Expert.objects.select_related("user")
+        field.widget.choices = [(expert.pk, str(expert)) for expert in invitable]
         self.fields["deadline"].help_text = _("Time zone: %(zone)s") % {"zone": settings.TIME_ZONE}
         self.already_invited = list(
             Expert.objects.filter(pk__in=invited).order_by("name").values_list("name", flat=True)
         )
+        self.not_invitable = [
+            (expert.name, invitation_refusal(expert))
+            for expert in Expert.objects.exclude(pk__in=invited)
+            .exclude(pk__in=invitable.values("pk"))
+            .filter(is_active=True)
+            .select_related("user")
+            .order_by("name")
+        ]
+        self.nobody_to_invite = not field.widget.choices
         if not self.is_bound:
             self.initial["experts"] = list(
-                Expert.objects.filter(is_active=True, categories=column.category_id)
-                .exclude(pk__in=invited)
-                .values_list("pk", flat=True)
+                invitable.filter(categories=column.category_id).values_list("pk", flat=True)
             )
             self.initial["deadline"] = column.answer_deadline or _default_deadline()
+
+    def clean_experts(self):
+        experts = self.cleaned_data["experts"]
+        refusals = [r for r in map(invitation_refusal, experts) if r]
+        if refusals:
+            raise forms.ValidationError(" ".join(refusals), code="not_invitable")
+        return experts
 
 
 def _default_deadline():
@@ -241,7 +263,7 @@ class ColumnAdmin(EditorOnlyAdmin):
             else:
                 self.message_user(
                     request,
-                    _("Invited %(names)s. Each gets an email with a link to their answer.")
+                    _("Invited %(names)s. Each is being emailed a link to their answer.")
                     % {"names": ", ".join(a.expert.name for a in invited)},
                     messages.SUCCESS,
                 )

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from ..emails import absolute_url, email_enqueue
-from ..models import Answer, Column, Publication, Question
+from ..models import Answer, Column, Expert, Publication, Question
 from .errors import TransitionNotAllowed
 from .history import transition_record
 
@@ -159,9 +159,9 @@ def column_invite(*, column, experts, deadline, by):
         if already:
             names = ", ".join(answer.expert.name for answer in already)
             raise TransitionNotAllowed(f"Already invited: {names}.", field="experts")
-        inactive = [expert.name for expert in experts if not expert.is_active]
-        if inactive:
-            raise TransitionNotAllowed(f"Not on the panel: {', '.join(inactive)}.", field="experts")
+        refusals = [r for r in map(invitation_refusal, experts) if r]
+        if refusals:
+            raise TransitionNotAllowed(" ".join(refusals), field="experts")
         now = timezone.now()
         from_status = column.status
         column.answer_deadline = deadline
@@ -186,14 +186,13 @@ def column_invite(*, column, experts, deadline, by):
                 answer=answer,
                 to_status=Answer.Status.INVITED,
             )
-            if expert.user is not None:
-                email_enqueue(
-                    key=f"invitation:{answer.pk}",
-                    to=expert.user.email,
-                    subject=f"Will you answer this week’s question? Due {_when(deadline)}",
-                    template="invitation",
-                    context=answer_email_context(answer),
-                )
+            email_enqueue(
+                key=f"invitation:{answer.pk}",
+                to=expert.user.email,
+                subject=f"Will you answer this week’s question? Due {_when(deadline)}",
+                template="invitation",
+                context=answer_email_context(answer),
+            )
         if from_status != column.status:
             transition_record(
                 action="column_invite",
@@ -204,6 +203,35 @@ def column_invite(*, column, experts, deadline, by):
                 note=f"{len(answers)} invited, due {_when(deadline)}",
             )
     return answers
+
+
+def invitation_refusal(expert):
+    """
+    Why ``expert`` cannot be invited to answer, as a message for the editor, or None when the
+    invitation can reach them: an active panel member whose login is active and has an email.
+    """
+    user = expert.user
+    if user is None:
+        return (
+            f"{expert.name} is a byline, with no login: they could not receive the invitation "
+            "or write an answer. Add their email on their panel record and invite them to the "
+            "panel first."
+        )
+    if not expert.is_active or not user.is_active:
+        return f"{expert.name} is not active on the panel; reactivate them first."
+    if not user.email:
+        return f"{expert.name} has no email address, so no invitation could reach them."
+    return None
+
+
+def experts_invitable():
+    """The experts an invitation can reach (the rule of ``invitation_refusal``), by name."""
+    return (
+        Expert.objects.filter(is_active=True, user__isnull=False, user__is_active=True)
+        .exclude(user__email="")
+        .select_related("user")
+        .order_by("name")
+    )
 
 
 def _when(moment):

@@ -93,16 +93,30 @@ def _e2e_database(transactional_db, _roles_migration_state):
 
 @dataclass
 class BrowserErrors:
-    """Console errors, uncaught exceptions and CSP violations from every watched context."""
+    """
+    Console errors, uncaught exceptions and CSP violations from every watched context; and the
+    confirmations pages ask, answered OK unless a test sets ``accept_dialogs`` to False.
+    """
 
     seen: list = field(default_factory=list)
-    # The browser asks for /favicon.ico on its own; that 404 is no error of the page's.
-    allowed: list = field(default_factory=lambda: [re.compile(r"/favicon\.ico: ")])
+    allowed: list = field(default_factory=list)
+
+    # The questions pages asked with window.confirm, and the answer given to the next ones.
+    dialogs: list = field(default_factory=list)
+    accept_dialogs: bool = True
 
     def watch(self, context):
+        context.on("dialog", self._dialog)
         context.on("console", self._console)
         context.on("weberror", lambda error: self.seen.append(f"pageerror: {error.error}"))
         return context
+
+    def _dialog(self, dialog):
+        self.dialogs.append(dialog.message)
+        if self.accept_dialogs:
+            dialog.accept()
+        else:
+            dialog.dismiss()
 
     def _console(self, message):
         if message.type == "error":

@@ -192,6 +192,12 @@ def test_the_week(
     bob_page.locator(".expert-landing").get_by_role("link", name=title).click()
     expect(bob_page.locator("body")).not_to_contain_text("Send A Thank-You Note ASAP")
     bob_page.get_by_label("Why you decline").fill("Travelling this week.")
+    # Decline asks first: "Cancel" leaves the invitation open.
+    browser_errors.accept_dialogs = False
+    bob_page.get_by_role("button", name="Decline").click()
+    assert browser_errors.dialogs[-1].startswith("Decline this invitation?")
+    expect(bob_page.get_by_role("button", name="Decline")).to_be_visible()
+    browser_errors.accept_dialogs = True
     bob_page.get_by_role("button", name="Decline").click()
     said(bob_page, "You declined")
     expect(bob_page.locator(".expert-landing table")).to_have_count(0)
