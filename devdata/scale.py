@@ -31,6 +31,7 @@ from qa.models import (
     Question,
     body_fingerprint,
 )
+from qa.pagecache import pages_changed
 from qa.search_index import search_vectors_refresh
 
 BATCH = 2000
@@ -472,6 +473,7 @@ def data_generate(*, columns, questions, experts, answers_per_column, seed=1, st
     _bulk(Answer, answer_rows, Progress("answers", len(answer_rows), stream))
     # bulk_create sends no signals: the new columns' search documents, in one UPDATE.
     search_vectors_refresh(column_ids=[column.pk for column in column_list])
+    pages_changed()
     return {
         "experts": len(expert_list),
         "questions": len(question_list),

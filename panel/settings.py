@@ -163,9 +163,11 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Pages each process keeps in its own memory while it hears of every change through Redis
-# (qa.pagecache.Listener): about 35 kB each. 0 reads every page from Redis.
-PAGE_CACHE_LOCAL_PAGES = int(env("PAGE_CACHE_LOCAL_PAGES", "200"))
+# The page cache (qa.pagecache). With Redis, the pages each web process also keeps in its own
+# memory (about 35 kB each; 0 reads every page from Redis). Every process reads the database's
+# record of changes at most every PAGE_CACHE_POLL_SECONDS: a change is served everywhere within it.
+PAGE_CACHE_LOCAL_PAGES = int(env("PAGE_CACHE_LOCAL_PAGES", "500"))
+PAGE_CACHE_POLL_SECONDS = float(env("PAGE_CACHE_POLL_SECONDS", "0.5"))
 
 # Development runs tasks inline; production hands them to `manage.py db_worker`.
 TASKS = {
@@ -188,7 +190,12 @@ PERIODIC_JOBS = {
     "task_results_prune": "qa.periodic.task_results_prune",
     "emails_retry": "qa.emails.emails_retry",
     "tasks_reclaim_stalled": "qa.periodic.tasks_reclaim_stalled",
+    "retention": "qa.privacy.retention_run",
 }
+# What is kept about readers, and for how long (docs/privacy.md); run by the "retention" job.
+RETENTION_SPAM_DAYS = int(env("RETENTION_SPAM_DAYS", "30"))
+RETENTION_DECLINED_DAYS = int(env("RETENTION_DECLINED_DAYS", "180"))
+RETENTION_EMAIL_DAYS = int(env("RETENTION_EMAIL_DAYS", "30"))
 PERIODIC_INTERVAL_SECONDS = int(env("PERIODIC_INTERVAL_SECONDS", "60"))
 TASK_RESULTS_KEEP_DAYS = int(env("TASK_RESULTS_KEEP_DAYS", "14"))
 # A task running longer than this is taken for one whose worker died, and queued again. Every

@@ -14,3 +14,8 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Sign-in throttling logs every sign-in at INFO; the tests sign in thousands of times.
 LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # noqa: F405
+# Every page cache lookup reads the record of changes: query counts do not depend on timing.
+PAGE_CACHE_POLL_SECONDS = 0
+# Pages are kept only in the cache, which each test starts with empty (a per-process copy in
+# front of Redis would outlive it); tests of that copy turn it on.
+PAGE_CACHE_LOCAL_PAGES = 0

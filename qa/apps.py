@@ -13,16 +13,7 @@ class QaConfig(AppConfig):
         # Refuse decompression bombs long before they reach memory.
         Image.MAX_IMAGE_PIXELS = settings.PILLOW_MAX_IMAGE_PIXELS
 
-        from django.db import connections
-        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_save
-
-        from . import pagecache
-
-        # Every write to what public pages show moves the page cache's generation on.
-        connection_created.connect(pagecache.install, dispatch_uid="qa.pagecache")
-        for connection in connections.all(initialized_only=True):
-            pagecache.install(sender=None, connection=connection)
 
         from .images import expert_saved
         from .models import Expert

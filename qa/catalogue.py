@@ -17,7 +17,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 
 from .models import Answer, Category, Column, Expert, Publication, Question
-from .services import transition_record
+from .pagecache import pages_changed
+from .services import share_image_enqueue, transition_record
 from .services.accounts import unique_expert_slug
 
 
@@ -242,6 +243,9 @@ def columns_import_file(path):
                 raise CatalogueError(f"{place}.slug" if place else "slug", "used twice in the file")
             slugs.add(column.slug)
             columns.append(column)
+            if column.status == Column.Status.PUBLISHED:
+                share_image_enqueue(column)
+        pages_changed()  # columns, experts and topics at once: every page
     return columns
 
 

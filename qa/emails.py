@@ -24,6 +24,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .mail import automated_message, message_id
@@ -37,23 +38,33 @@ def absolute_url(path):
     return f"{settings.SITE_URL}{path}"
 
 
-def email_enqueue(*, key, to, subject, template, context=None):
+def email_enqueue(*, key, to, subject, template, context=None, question=None):
     """
     Send ``templates/emails/<template>.txt`` to ``to`` once the transaction commits.
 
     ``key`` names the email uniquely (e.g. ``column-published:12:expert:5``): a second enqueue
-    with the same key is a no-op at send time. ``context`` must be JSON-serialisable, since the
-    task may run in another process.
+    with the same key is a no-op at send time. The email is rendered now and stored on its
+    ``Dispatch`` row, in the caller's transaction (a rolled-back change leaves no email); the
+    task is given the row's id only, so the task queue never holds an address or a text.
+    ``question`` ties a reader's email to their question, so that erasing the question
+    erases its emails.
     """
     if not to:
-        return
+        return None
     from .tasks import send_email
 
-    transaction.on_commit(
-        lambda: send_email.enqueue(
-            key=key, to=to, subject=subject, template=template, context=context or {}
-        )
+    # A subject is one header line: a title with a line break in it would make every try fail.
+    subject = " ".join(subject.split())[:300]
+    body = render_to_string(f"emails/{template}.txt", context or {})
+    # Two queries whether the key is new or not (an INSERT that yields to an existing row).
+    Dispatch.objects.bulk_create(
+        [Dispatch(key=key, to=to, subject=subject, body=body, question=question)],
+        ignore_conflicts=True,
     )
+    dispatch = Dispatch.objects.only("pk", "sent_at").get(key=key)
+    if dispatch.sent_at is None:
+        transaction.on_commit(lambda: send_email.enqueue(dispatch_id=dispatch.pk))
+    return dispatch
 
 
 def retry_delay(attempts):
@@ -67,6 +78,7 @@ BEING_SENT = "being sent"
 GAVE_UP = "gave up"
 UNCERTAIN = "uncertain: not sent again"
 NO_SUCH_EMAIL = "no such email"
+ERASED = "erased before it went out"
 
 UNCERTAIN_NOTE = (
     "The sender stopped while handing this email to the mail server, and never recorded the "
@@ -99,6 +111,12 @@ def dispatch_claim(pk, *, now=None):
             return None, NO_SUCH_EMAIL
         if dispatch.sent_at is not None:
             return None, ALREADY_SENT
+        if not dispatch.to:
+            # Erased before it went out (its question deleted): nothing to send, never again.
+            if dispatch.retry_at is not None:
+                dispatch.retry_at = None
+                dispatch.save(update_fields=["retry_at"])
+            return None, ERASED
         if dispatch.sending_at is not None:
             if dispatch.retry_at is None:
                 return None, UNCERTAIN
@@ -141,22 +159,25 @@ def dispatch_send(dispatch):
     try:
         message.send()
     except Exception as error:  # any mail backend's failure: the row records it
-        dispatch.last_error = f"{type(error).__name__}: {error}"[:2000]
+        # A refused recipient's error names the address: neither the row nor the log keeps it.
+        dispatch.last_error = f"{type(error).__name__}: {error}".replace(
+            dispatch.to, "<recipient>"
+        )[:2000]
         if dispatch.attempts >= settings.EMAIL_MAX_ATTEMPTS:
             dispatch.retry_at = None
             logger.error(
-                "Gave up on email %s to %s after %d attempts: %s",
+                "Gave up on email %s (row %s) after %d attempts: %s",
                 dispatch.key,
-                dispatch.to,
+                dispatch.pk,
                 dispatch.attempts,
                 dispatch.last_error,
             )
         else:
             dispatch.retry_at = timezone.now() + retry_delay(dispatch.attempts)
             logger.warning(
-                "Email %s to %s failed (attempt %d of %d), next try at %s: %s",
+                "Email %s (row %s) failed (attempt %d of %d), next try at %s: %s",
                 dispatch.key,
-                dispatch.to,
+                dispatch.pk,
                 dispatch.attempts,
                 settings.EMAIL_MAX_ATTEMPTS,
                 dispatch.retry_at.isoformat(),

@@ -518,6 +518,14 @@ class Dispatch(models.Model):
     """
 
     key = models.CharField(max_length=200, unique=True)
+    question = models.ForeignKey(
+        "Question",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dispatches",
+        help_text=_("The reader's question this email is about: erasing it erases the email."),
+    )
     to = models.CharField(max_length=254)
     subject = models.CharField(max_length=300)
     created_at = models.DateTimeField(default=timezone.now)
@@ -549,3 +557,18 @@ class Dispatch(models.Model):
 
     def __str__(self):
         return f"{self.subject} → {self.to}"
+
+
+class PageVersion(models.Model):
+    """
+    The page cache's record of what changed (``qa.pagecache``): one row per thing public pages
+    show ("column:12", "expert:3", "topic:2", "lists", "site"), and "*" for any change at all.
+    A version is a random number set anew by each change; only equality matters. Written in
+    the same transaction as the change, so every process sees both at the same commit.
+    """
+
+    name = models.CharField(max_length=100, primary_key=True)
+    version = models.BigIntegerField()
+
+    def __str__(self):
+        return f"{self.name}: {self.version}"

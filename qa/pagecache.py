@@ -1,191 +1,157 @@
 """
-The page cache, and why it never serves a page older than the database.
+The page cache: public pages served without running their views, and never stale.
 
-A rendered page is stored together with the *content generation* it was rendered under: a number
-in the cache that moves on whenever a transaction that wrote to a table the public pages show
-commits. Serving a cached page is one round trip to the cache (the generation and the page,
-read together); a page stored under any other generation is a miss and is rendered again from
-the database.
+**Changing what readers see.** Code that changes something a public page shows calls
+``pages_changed`` in the same transaction, saying what changed::
 
-The writes are seen where they happen, in the database layer: every INSERT, UPDATE or DELETE
-that Django sends to one of the watched tables marks its transaction, and the generation moves
-on when that transaction commits (at once, in autocommit). A model's ``save()``, a queryset's
-``update()``, ``bulk_create()`` and deletes are all seen alike, whichever process makes them; a
-transaction rolled back moves nothing. A new reader question is the one write left out: it
-cannot change a published page until an editor picks it, which is an UPDATE.
+    pages_changed(column=column)               # a published column's text, answers or order
+    pages_changed(column=column, listed=True)  # a column appeared on the site or left it
+    pages_changed(expert=expert)               # an expert's public profile
+    pages_changed(topic=category)              # a topic's name or description
+    pages_changed()                            # anything else: every page (settings, imports)
 
-The ordering makes a race harmless: a page is stored under the generation read *before* its
-queries ran, so a page rendered from data that a concurrent commit has since changed is stored
-under a generation that is already gone.
+The services, the importer and the admin's saves do this; a new service that changes a public
+page must too (``tests/test_pagecache.py`` lists every service and fails on one it does not
+know). Nothing else invalidates: drafts, invitations, reminders, questions, sign-ins and share
+images leave every cached page alone. Writes made outside Django (psql, a restore) and template
+changes at deploy need ``manage.py pages_expire``.
 
-Writes made outside Django (psql, a restore) are not seen: run ``manage.py pages_expire`` after
-them, and when deploying templates that change pages. If the cache is unreachable when a
-commit tries to move the generation on, a warning is logged and pages cached before it may be
-served until they expire (``PAGE_CACHE_SECONDS``).
+**What a page depends on.** Each change sets a new random version on rows of ``PageVersion``
+named after what it touched: ``column:<id>``, ``expert:<id>``, ``topic:<id>``, ``lists`` (every
+page but the column pages: home, the archive, topics, the panel, profiles, feeds), ``site``
+(every page), and ``*`` (any change). A column page depends on its column, the columns it shows
+as related, its experts and its topic, so correcting one column leaves the others' pages
+cached. A page is stored with the versions of what it depends on, read after rendering; it is
+not stored if ``*`` moved while it rendered.
 
-``PageCacheMiddleware`` serves the pages; a view opts in with ``@cached``.
+**Serving.** ``PageCacheMiddleware`` looks the page up (in the default cache, and with Redis in
+a per-process copy in front of it) and serves it if ``*`` still has the version it was stored
+under. Each process reads ``*`` from the database at most every ``PAGE_CACHE_POLL_SECONDS``
+(0.5 s; at once after its own change), so a change committed anywhere, by a web worker, the
+task worker or a command, on any node, is served everywhere within that time. When ``*`` has
+moved, the page's own versions are read (one query) and, if none changed, it is served and
+stamped with the new ``*``. Because the versions live in the database, this holds alike on
+SQLite without Redis and on PostgreSQL with Redis.
+
+Only canonical addresses are stored: no query string, except ``?page=N`` when the view served
+page N (N > 1; see ``page_served``). A view opts in with ``@cached``.
 """
 
 import collections
 import functools
 import hashlib
-import itertools
-import logging
-import os
-import re
+import secrets
 import threading
-import time
+from time import monotonic
 
 from django.conf import settings
 from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
-from django.db import connections
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import InterfaceError, OperationalError, transaction
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
 
-from .cache import UNREACHABLE
+from .models import PageVersion
 
-logger = logging.getLogger(__name__)
-
-GENERATION_KEY = "content-generation"
 # Bump when templates change in a way that must not be served from an older cached copy (or run
-# `manage.py pages_expire` when deploying); the list pages' ETags carry it too, so readers'
-# copies are replaced as well.
-PAGE_VERSION = "2"
+# `manage.py pages_expire` when deploying); the list pages' ETags carry it too.
+PAGE_VERSION = "3"
 PAGE_CACHE_SECONDS = 60 * 60
 # Only these paths are looked up in the cache; views under them opt in with ``@cached``.
 CACHED_PREFIXES = ("/columns/", "/topics/", "/experts/", "/feed/")
-# The one query string a cached page may have: which page of a list.
-_PAGE_QUERY = re.compile(r"page=[1-9][0-9]{0,5}")
-
-# Table -> the statements on it that can change a public page.
-ANY_WRITE = frozenset({"INSERT", "UPDATE", "DELETE"})
-WATCHED = {
-    "qa_column": ANY_WRITE,
-    "qa_answer": ANY_WRITE,
-    "qa_expert": ANY_WRITE,
-    "qa_category": ANY_WRITE,
-    "qa_publication": ANY_WRITE,
-    "qa_question": frozenset({"UPDATE", "DELETE"}),
-}
-
-_WRITE = re.compile(r'\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+[`"\[]?(\w+)', re.IGNORECASE)
+ANY = "*"
+SITE = "site"
+LISTS = "lists"
 
 
-def written_table(sql):
-    """The watched table ``sql`` writes to, or None: reads and other tables give None."""
-    if sql[:1] in ("S", "s"):  # SELECT, SAVEPOINT: the common case, decided at once
-        return None
-    match = _WRITE.match(sql)
-    if match is None:
-        return None
-    table = match.group(2).lower()
-    statement = match.group(1).split()[0].upper()
-    return table if statement in WATCHED.get(table, ()) else None
-
-
-def content_changed():
-    """Move the generation on: every page cached so far becomes a miss, in every process."""
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        # Not there yet (or evicted): any value no page was stored under will do.
-        cache.set(GENERATION_KEY, time.time_ns(), None)
-    listener.changed()  # this process at once; the others when they hear of it
-    _publish()
-
-
-def _on_commit(alias):
-    connection = connections[alias]
-    if not connection.in_atomic_block:
-        content_changed()
-        return
-    # One move per transaction, however many rows it writes.
-    if any(entry[1] is content_changed for entry in connection.run_on_commit):
-        return
-    connection.on_commit(content_changed, robust=True)
-
-
-def watch(execute, sql, params, many, context):
-    """A database execute wrapper: run the statement, then note a write to a watched table."""
-    result = execute(sql, params, many, context)
-    if written_table(sql) is not None:
-        _on_commit(context["connection"].alias)
-    return result
-
-
-def install(sender, connection, **kwargs):
-    """``connection_created`` receiver: watch every connection Django opens."""
-    if watch not in connection.execute_wrappers:
-        connection.execute_wrappers.append(watch)
-
-
-def _key(name):
-    return "page:" + hashlib.sha256(name.encode()).hexdigest()[:40]
-
-
-def page_get(name):
+def pages_changed(*, column=None, listed=False, expert=None, topic=None):
     """
-    ``(page, ticket)``: the page stored under ``name`` if it was rendered under the current
-    generation (else None), and the ticket to store a fresh rendering with (``page_set``).
-
-    A page this process has served since the last change is answered from its memory, without
-    the round trip, while the process hears of every change (``Listener``).
+    Record that what public pages show has changed (see the module's docstring); call it inside
+    the transaction that makes the change. With no argument, every page.
     """
-    key = _key(name)
-    token = listener.token()
-    if token is not None:
-        page = local.get(key, token)
-        if page is not None:
-            return page, (None, token)
-    found = cache.get_many([GENERATION_KEY, key])
-    generation = found.get(GENERATION_KEY)
-    entry = found.get(key)
-    if generation is not None and entry is not None and entry[0] == generation:
-        local.put(key, token, entry[1])
-        return entry[1], (generation, token)
-    if generation is None:
-        cache.add(GENERATION_KEY, time.time_ns(), None)
-        generation = cache.get(GENERATION_KEY)
-    return None, (generation, token)
+    names = set()
+    if column is not None:
+        names |= {f"column:{column.pk}", LISTS}
+        if listed:  # the lists it is in, and its topic's "related" columns, changed
+            names.add(f"topic:{column.category_id}")
+    if expert is not None:
+        names |= {f"expert:{expert.pk}", LISTS}
+    if topic is not None:
+        names |= {f"topic:{topic.pk}", LISTS}
+    if not names:
+        names = {SITE}
+    version = secrets.randbits(62)
+    PageVersion.objects.bulk_create(
+        [PageVersion(name=name, version=version) for name in sorted(names | {ANY})],
+        update_conflicts=True,
+        unique_fields=["name"],
+        update_fields=["version"],
+    )
+    # This process reads ``*`` again at its next request, and again once the change commits.
+    generation.expire()
+    transaction.on_commit(generation.expire)
 
 
-def page_set(name, ticket, page, timeout):
-    """Store ``page`` as rendered under ``ticket`` (as ``page_get`` returned it)."""
-    generation, token = ticket
-    if generation is not None:
-        cache.set(_key(name), (generation, page), timeout)
-        local.put(_key(name), token, page)
+def shows(request, *, columns=(), experts=(), topics=()):
+    """What a page depends on, if not ``lists``: the column page names its parts."""
+    request.page_shows = {
+        *(f"column:{c.pk}" for c in columns),
+        *(f"expert:{e.pk}" for e in experts),
+        *(f"topic:{t.pk}" for t in topics),
+    }
+
+
+def page_served(request, number):
+    """A paginated view served page ``number`` as asked: ``?page=N`` may be stored."""
+    if number > 1 and request.GET.get("page") == str(number):
+        request.page_query_served = True
+
+
+def _versions(names):
+    """The current version of each name (None for one never changed): one query."""
+    found = dict(PageVersion.objects.filter(name__in=names).values_list("name", "version"))
+    return {name: found.get(name) for name in names}
+
+
+class Generation:
+    """The version of ``*`` as this process last read it, read again when it is too old."""
+
+    def __init__(self):
+        self.value, self.read_at = None, None
+
+    def current(self):
+        now = monotonic()
+        if self.read_at is None or now - self.read_at >= settings.PAGE_CACHE_POLL_SECONDS:
+            self.set(_versions([ANY])[ANY], now)
+        return self.value
+
+    def set(self, value, at=None):
+        self.value, self.read_at = value, monotonic() if at is None else at
+
+    def expire(self):
+        self.read_at = None
 
 
 class LocalPages:
-    """
-    The pages this process served lately (``PAGE_CACHE_LOCAL_PAGES`` at most, least recently
-    used out first), each under the listener's token of when it was read from the cache: a
-    change heard of since gives a new token, and every page kept under an older one is a miss.
-    """
+    """The pages this process served lately, least recently used out first."""
 
     def __init__(self):
         self.pages = collections.OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key, token):
+    def get(self, key):
         with self.lock:
-            found = self.pages.get(key)
-            if found is None or found[0] != token:
-                return None
-            self.pages.move_to_end(key)
-            return found[1]
+            entry = self.pages.get(key)
+            if entry is not None:
+                self.pages.move_to_end(key)
+            return entry
 
-    def put(self, key, token, page):
-        size = settings.PAGE_CACHE_LOCAL_PAGES
-        if token is None or not size:
-            return
+    def put(self, key, entry):
         with self.lock:
-            self.pages[key] = (token, page)
+            self.pages[key] = entry
             self.pages.move_to_end(key)
-            while len(self.pages) > size:
+            while len(self.pages) > settings.PAGE_CACHE_LOCAL_PAGES:
                 self.pages.popitem(last=False)
 
     def clear(self):
@@ -193,119 +159,55 @@ class LocalPages:
             self.pages.clear()
 
 
-class Listener:
-    """
-    Hears of every change through Redis pub/sub (``content_changed`` publishes after moving the
-    generation on), on a thread of its own in each process. ``token()`` is None, and pages are
-    read from the cache every time, unless the subscription is live and has answered a ping in
-    the last ``STALE_AFTER`` seconds; so a lost connection costs speed, never freshness.
-    """
-
-    PING_EVERY = 1.0
-    STALE_AFTER = 3.0
-
-    def __init__(self):
-        self.pid = None
-        self.channel = None
-        self.live = False
-        self.heard = 0.0
-        self.counter = itertools.count()
-        self.changes = next(self.counter)
-        self.lock = threading.Lock()
-
-    def token(self):
-        if not _on_redis():
-            return None
-        if self.pid != os.getpid():
-            self._start()
-            return None
-        if self.channel != _channel():  # the cache was configured anew: subscribe again
-            self.live = False
-            return None
-        if not self.live or time.monotonic() - self.heard > self.STALE_AFTER:
-            return None
-        return self.changes
-
-    def changed(self):
-        """Something changed: every page kept so far is a miss."""
-        self.changes = next(self.counter)  # next() on a count is atomic: no change is lost
-
-    def _start(self):
-        with self.lock:
-            if self.pid == os.getpid():
-                return
-            # A forked worker starts its own thread; the parent's did not come along.
-            self.pid = os.getpid()
-            self.live = False
-            threading.Thread(target=self._run, name="page-cache-listener", daemon=True).start()
-
-    def _heard(self, changed=False):
-        if changed:
-            self.changed()
-        self.heard = time.monotonic()
-
-    def _run(self):
-        while True:
-            if not _on_redis():  # the cache was configured anew, without Redis
-                self.pid = None
-                return
-            try:
-                self._listen()
-            except Exception as error:  # noqa: BLE001 - any failure: pages are read from Redis
-                logger.warning("Page cache listener lost Redis, reconnecting: %s", error)
-                time.sleep(self.PING_EVERY)
-
-    def _listen(self):
-        """Listen until the connection fails or the cache is configured anew."""
-        channel = _channel()
-        pubsub = _client().pubsub()
-        try:
-            pubsub.subscribe(channel)
-            pinged = 0.0
-            while _channel() == channel:
-                if time.monotonic() - pinged >= self.PING_EVERY:
-                    pubsub.ping()
-                    pinged = time.monotonic()
-                message = pubsub.get_message(timeout=self.PING_EVERY)
-                if message is None:
-                    continue
-                if message["type"] == "subscribe":
-                    # From here on no change can go unheard; what was kept before is forgotten.
-                    self.channel = channel
-                    self._heard(changed=True)
-                    self.live = True
-                elif message["type"] == "message":
-                    self._heard(changed=True)
-                elif message["type"] == "pong":
-                    self._heard()
-        finally:
-            self.live = False
-            pubsub.close()
-
-
-def _on_redis():
-    return isinstance(caches["default"], RedisCache)
-
-
-def _client():
-    return cache._cache.get_client(write=True)
-
-
-def _channel():
-    return cache.make_key("content-changed")
-
-
-def _publish():
-    if not _on_redis():
-        return
-    try:
-        _client().publish(_channel(), b"1")
-    except UNREACHABLE as error:
-        logger.warning("Redis unreachable: other processes may serve cached pages: %s", error)
-
-
+generation = Generation()
 local = LocalPages()
-listener = Listener()
+
+
+def _local_copy():
+    """A copy in this process's memory in front of a shared cache; none if it is local."""
+    return settings.PAGE_CACHE_LOCAL_PAGES > 0 and not isinstance(caches["default"], LocMemCache)
+
+
+def _key(name):
+    return "page:" + hashlib.sha256(name.encode()).hexdigest()[:40]
+
+
+def page_get(name):
+    """The page stored under ``name`` if nothing it shows has changed since, else None."""
+    key = _key(name)
+    entry = local.get(key) if _local_copy() else None
+    if entry is None:
+        entry = cache.get(key)
+    if entry is None:
+        return None
+    stamp, versions, page = entry
+    current = generation.current()
+    if stamp != current:
+        fresh = _versions([*versions, ANY])
+        generation.set(fresh.pop(ANY))
+        if fresh != versions:
+            return None
+        entry = (generation.value, versions, page)
+        cache.set(key, entry, PAGE_CACHE_SECONDS)
+    if _local_copy():
+        local.put(key, entry)
+    return page
+
+
+def page_set(name, start, depends, page):
+    """
+    Store ``page`` if ``*`` is still at ``start``, as this process knew it before rendering: no
+    change has committed since, so what the page shows is what the versions say.
+    """
+    versions = _versions([*sorted(depends | {SITE}), ANY])
+    stamp = versions.pop(ANY)
+    generation.set(stamp)
+    if stamp != start:
+        return  # something changed while the page rendered: it may show either side
+    entry = (stamp, versions, page)
+    cache.set(_key(name), entry, PAGE_CACHE_SECONDS)
+    if _local_copy():
+        local.put(_key(name), entry)
 
 
 def cached(view):
@@ -314,16 +216,11 @@ def cached(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not getattr(request, "page_cache_skip", False):
+        if response.status_code == 200:
             response.page_cache = True
         return response
 
     return wrapper
-
-
-def skip(request):
-    """Keep this response of a ``@cached`` view out of the cache."""
-    request.page_cache_skip = True
 
 
 # Headers SecurityMiddleware (outside this one) adds again to every response.
@@ -337,18 +234,19 @@ def _name(request):
     if request.path != "/" and not request.path.startswith(CACHED_PREFIXES):
         return None
     query = request.META.get("QUERY_STRING", "")
-    if query and not _PAGE_QUERY.fullmatch(query):
-        return None
+    if query and not (query.startswith("page=") and query[5:].isdigit() and query[5] != "0"):
+        return None  # never stored, so not worth a lookup
     return f"{PAGE_VERSION}:{request.path}?{query}"
 
 
-def _storable(response):
+def _storable(request, response):
     return (
         getattr(response, "page_cache", False)
         and response.status_code == 200
         and not response.streaming
         and not response.cookies
         and "cookie" not in response.get("Vary", "").lower()
+        and (not request.GET or getattr(request, "page_query_served", False))
     )
 
 
@@ -371,11 +269,10 @@ def _replay(request, page):
 
 class PageCacheMiddleware:
     """
-    Serve opted-in pages from the cache before the session, authentication and the rest run:
-    one round trip to the cache and no query. Placed right after SecurityMiddleware, so
-    HTTPS redirects and security headers apply to cached pages as to any other; the headers
-    the inner middleware and the view set (CSP, frame options, validators) are kept with the
-    page. A conditional GET that matches gets 304.
+    Serve opted-in pages from the cache before the session, authentication and the rest run.
+    Placed right after SecurityMiddleware, so HTTPS redirects and security headers apply to
+    cached pages as to any other; the headers the inner middleware and the view set (CSP,
+    frame options, validators) are kept with the page. A conditional GET that matches gets 304.
     """
 
     def __init__(self, get_response):
@@ -386,10 +283,15 @@ class PageCacheMiddleware:
         if name is None:
             return self.get_response(request)
         request.get_host()  # a Host not in ALLOWED_HOSTS is refused (400), cached page or not
-        page, ticket = page_get(name)
+        try:
+            page = page_get(name)
+            start = generation.current() if page is None else None
+        except (OperationalError, InterfaceError):
+            return self.get_response(request)  # the view answers 503
         if page is not None:
             return _replay(request, page)
         response = self.get_response(request)
-        if _storable(response):
-            page_set(name, ticket, _record(response), PAGE_CACHE_SECONDS)
+        if _storable(request, response):
+            depends = getattr(request, "page_shows", None) or {LISTS}
+            page_set(name, start, depends, _record(response))
         return response

@@ -1,29 +1,23 @@
 """Background work, run by ``django.tasks`` (inline in development, ``db_worker`` in production)."""
 
 from django.tasks import task
-from django.template.loader import render_to_string
 
 from .emails import dispatch_claim, dispatch_send
-from .models import Dispatch
 
 
 @task()
-def send_email(*, key, to, subject, template, context):
+def send_email(*, dispatch_id):
     """
-    Render and send one email, unless an email with this key was already sent.
+    Send the stored email ``dispatch_id``, unless it was already sent or erased.
 
-    When sending fails, the row records the attempt; on a backend that can defer, this task
-    queues itself again for the row's next try. (The immediate backend cannot wait, so there
-    ``manage.py retry_emails`` sends it later.) Either way the caller never sees the failure.
+    The task holds the row's id only: the address and the text live on the row, where erasure
+    and the retention policy reach them. When sending fails, the row records the attempt; on a
+    backend that can defer, this task queues itself again for the row's next try. (The
+    immediate backend cannot wait, so there ``manage.py retry_emails`` sends it later.) Either
+    way the caller never sees the failure.
     """
-    body = render_to_string(f"emails/{template}.txt", context)
-    # A subject is one header line: a title with a line break in it would make every try fail.
-    subject = " ".join(subject.split())
-    dispatch, _created = Dispatch.objects.get_or_create(
-        key=key, defaults={"to": to, "subject": subject[:300], "body": body}
-    )
     # Claimed and committed before the hand-over; the outcome committed after (qa/emails.py).
-    dispatch, outcome = dispatch_claim(dispatch.pk)
+    dispatch, outcome = dispatch_claim(dispatch_id)
     if dispatch is None:
         return outcome
     if dispatch_send(dispatch):
@@ -31,9 +25,7 @@ def send_email(*, key, to, subject, template, context):
     if dispatch.retry_at is None:
         return "gave up"
     if send_email.get_backend().supports_defer:
-        send_email.using(run_after=dispatch.retry_at).enqueue(
-            key=key, to=to, subject=subject, template=template, context=context
-        )
+        send_email.using(run_after=dispatch.retry_at).enqueue(dispatch_id=dispatch_id)
         return "retry queued"
     return "retry left to retry_emails"
 

@@ -30,7 +30,9 @@ urlpatterns = [
     path("preview/columns/<int:pk>/", preview.column_preview, name="column_preview"),
     path("ask/", ask.ask, name="ask"),
     path("ask/similar/", ask.similar_columns, name="ask_similar"),
+    path("questions/deleted/", ask.question_deleted, name="question_deleted"),
     path("questions/<slug:token>/", ask.question_status, name="question_status"),
+    path("questions/<slug:token>/data.json", ask.question_data, name="question_data"),
     path("questions/<slug:token>/sent/", ask.question_sent, name="question_sent"),
     path("questions/<slug:token>/delete/", ask.question_delete, name="question_delete"),
 ]

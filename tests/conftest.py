@@ -7,30 +7,10 @@ from .factories import EditorFactory, ExpertUserFactory
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
     """Each test gets a clean cache and its own media folder."""
-    from qa import pagecache
-
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
-    pagecache.local.clear()
     yield
     cache.clear()
-    pagecache.local.clear()
-
-
-@pytest.fixture(autouse=True)
-def _page_cache_sees_writes_at_once(request, monkeypatch):
-    """
-    Most tests run inside a transaction that never commits, so the page cache would never see
-    their writes: here a write moves its generation on at once. Tests that commit for real
-    (``django_db(transaction=True)``) keep the real timing, at commit.
-    """
-    from qa import pagecache
-
-    marker = request.node.get_closest_marker("django_db")
-    committing = {"transactional_db", "live_server"} & set(request.fixturenames)
-    if committing or (marker and marker.kwargs.get("transaction")):
-        return
-    monkeypatch.setattr(pagecache, "_on_commit", lambda alias: pagecache.content_changed())
 
 
 @pytest.fixture

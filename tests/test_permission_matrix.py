@@ -290,7 +290,15 @@ def plan_for(route, name, world, rf):
         own = world.questions["reader"].token
         get_rule, post_rule = every(OK), every(NOT_ALLOWED)
         if suffix == "delete/":
-            post_rule = every(REDIRECT)  # erases: the status page then says "Deleted"
+            # The first POST (anonymous: whoever holds the link) erases the question, token
+            # included, then goes to the page that says so; from then on the link finds
+            # nothing, for anyone. (The reader's other pages are tried before this one.)
+            def get_rule(role):
+                return OK if role == "anonymous" else NOT_FOUND
+
+            def post_rule(role):
+                return REDIRECT if role == "anonymous" else NOT_FOUND
+
         # GET-only pages refuse a POST before they look the token up; delete looks it up first.
         forged_post = every(NOT_FOUND) if suffix == "delete/" else every(NOT_ALLOWED)
         for token in forged_tokens(world):
@@ -432,6 +440,7 @@ TOKEN_ROUTES = {
     "qa:question_status": "",
     "qa:question_sent": "sent/",
     "qa:question_delete": "delete/",
+    "qa:question_data": "data.json",
 }
 
 
@@ -563,6 +572,7 @@ SITE_RULES = {
     ],
     # The forged fields are not a question: the form answers with its errors, nothing is saved.
     "qa:ask": ("/ask/", every(OK), every(OK)),
+    "qa:question_deleted": ("/questions/deleted/", every(OK), every(NOT_ALLOWED)),
     "qa:ask_similar": ("/ask/similar/?q=interview", every(OK), every(NOT_ALLOWED)),
     "markdownx_markdownify": (
         "/markdownx/markdownify/",

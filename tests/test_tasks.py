@@ -127,7 +127,8 @@ def test_after_the_last_attempt_it_gives_up_with_a_logged_error(
     dispatch = Dispatch.objects.get()
     assert (dispatch.attempts, dispatch.retry_at, dispatch.sent_at) == (4, None, None)
     assert smtp.tries == 4
-    assert "Gave up on email hello:1 to reader@example.com after 4 attempts" in caplog.text
+    assert f"Gave up on email hello:1 (row {dispatch.pk}) after 4 attempts" in caplog.text
+    assert "reader@example.com" not in caplog.text  # logs never hold an address
 
     smtp.down = False
     retry_emails("--now")
@@ -138,18 +139,23 @@ def test_a_backend_that_can_wait_gets_the_task_queued_again(
     smtp, clock, settings, django_capture_on_commit_callbacks
 ):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
-    kwargs = {
-        "key": "hello:2",
-        "to": "reader@example.com",
-        "subject": "Hi",
-        "template": "hello",
-        "context": {"name": "D"},
-    }
     with django_capture_on_commit_callbacks(execute=True):
-        assert send_email.call(**kwargs) == "retry queued"
+        dispatch = email_enqueue(
+            key="hello:2",
+            to="reader@example.com",
+            subject="Hi",
+            template="hello",
+            context={"name": "D"},
+        )
+    (first,) = default_task_backend.results
+    # The task carries the row's id, nothing else: no address, no text.
+    assert first.kwargs == {"dispatch_id": dispatch.pk} and first.args == []
+    default_task_backend.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_email.call(dispatch_id=dispatch.pk) == "retry queued"
     (queued,) = default_task_backend.results
     assert queued.task.run_after == START + datetime.timedelta(seconds=60)
-    assert queued.kwargs == kwargs
+    assert queued.kwargs == {"dispatch_id": dispatch.pk}
 
     smtp.down = False
     assert queued.task.call(**queued.kwargs) == "sent"

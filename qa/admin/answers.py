@@ -21,6 +21,7 @@ from ..services import (
     answer_submit,
 )
 from ..services.answers import ANSWERING, EXPERT_EDITABLE
+from .pages import PublicPagesAdmin
 from .scoping import ExpertScopedAdmin
 
 # The expert's three buttons, by the name each posts.
@@ -77,7 +78,7 @@ class ExpertAnswerForm(forms.ModelForm):
 
 
 @admin.register(Answer)
-class AnswerAdmin(ExpertScopedAdmin):
+class AnswerAdmin(PublicPagesAdmin, ExpertScopedAdmin):
     """
     Editors see every answer and edit its text (recorded in the history). An expert sees only
     their own, never the reader's name or email, and changes its status only with the page's

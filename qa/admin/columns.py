@@ -45,6 +45,7 @@ from ..services.columns import (
     experts_invitable,
     invitation_refusal,
 )
+from .pages import PublicPagesAdmin
 from .scoping import EditorOnlyAdmin
 
 # What becomes of an answer that is not published, in the editor's words.
@@ -121,7 +122,7 @@ class ScheduleForm(forms.Form):
 
 
 @admin.register(Column)
-class ColumnAdmin(EditorOnlyAdmin):
+class ColumnAdmin(PublicPagesAdmin, EditorOnlyAdmin):
     list_display = [
         "title",
         "week",

@@ -1,19 +1,27 @@
 from django.contrib import admin
 
 from ..models import Category, Dispatch, Publication, Transition
+from ..pagecache import pages_changed
+from .pages import PublicPagesAdmin
 from .scoping import EditorOnlyAdmin
 
 
 @admin.register(Category)
-class CategoryAdmin(EditorOnlyAdmin):
+class CategoryAdmin(PublicPagesAdmin, EditorOnlyAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
 
+    def public_change(self, obj):
+        pages_changed(topic=obj)
+
 
 @admin.register(Publication)
-class PublicationAdmin(EditorOnlyAdmin):
+class PublicationAdmin(PublicPagesAdmin, EditorOnlyAdmin):
     list_display = ["name", "tagline"]
+
+    def public_change(self, obj):
+        pages_changed()  # the name, the tagline and the standing intro are on every page
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not Publication.objects.exists()

@@ -4,6 +4,8 @@ from django.contrib import admin
 from ..images import headshot_reencode
 from ..models import Expert
 from ..roles import is_editor
+from ..services import expert_profile_changed
+from .pages import PublicPagesAdmin
 from .scoping import ExpertScopedAdmin
 
 
@@ -40,7 +42,7 @@ EXPERT_PROFILE_FIELDS = ["bio", "company", "company_url", "headshot"]
 
 
 @admin.register(Expert)
-class ExpertAdmin(ExpertScopedAdmin):
+class ExpertAdmin(PublicPagesAdmin, ExpertScopedAdmin):
     """Editors keep the panel; an expert sees and edits only their own profile ("My profile")."""
 
     expert_lookup = ""
@@ -48,6 +50,9 @@ class ExpertAdmin(ExpertScopedAdmin):
     search_fields = ["name", "company"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["categories"]
+
+    def public_change(self, obj):
+        expert_profile_changed(obj)
 
     def get_list_display(self, request):
         if is_editor(request.user):

@@ -3,6 +3,7 @@ from types import SimpleNamespace
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import PAGE_VAR, ChangeList
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
@@ -11,9 +12,11 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import services
-from ..models import Question
+from ..models import Column, Question
+from ..pagecache import pages_changed
 from ..paginators import CappedPaginator
 from ..search import columns_like
+from .pages import PublicPagesAdmin
 from .pick import pick_for_week
 from .scoping import EditorOnlyAdmin
 from .similar import similar_pool
@@ -59,7 +62,7 @@ class QueueChangeList(ChangeList):
 
 
 @admin.register(Question)
-class QuestionAdmin(EditorOnlyAdmin):
+class QuestionAdmin(PublicPagesAdmin, EditorOnlyAdmin):
     """The editor's queue. The reader's name and email are shown here and nowhere else."""
 
     list_display = ["excerpt", "category", "status", "signature", "age", "similar_count"]
@@ -80,7 +83,13 @@ class QuestionAdmin(EditorOnlyAdmin):
         "close_columns",
     ]
     fields = ["body", "category", "signature", "name", "email", *readonly_fields]
-    actions = [pick_for_week, "shortlist", "decline", "spam_mark", "spam_restore"]
+    actions = [pick_for_week, "shortlist", "decline", "spam_mark", "spam_restore", "erase"]
+
+    def public_change(self, obj):
+        # A published column shows its reader's letter and signature.
+        column = Column.objects.published().filter(question=obj).first()
+        if column is not None:
+            pages_changed(column=column)
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         try:
@@ -212,3 +221,25 @@ class QuestionAdmin(EditorOnlyAdmin):
     @admin.action(description=_("Restore the selected questions from spam"))
     def spam_restore(self, request, queryset):
         self._apply(request, queryset, services.question_spam_restore, _("restored to the queue"))
+
+    @admin.action(description=_("Erase the selected questions (asks to confirm)"))
+    def erase(self, request, queryset):
+        """
+        The reader's "Delete my question", done by an editor (a reader who wrote in, say):
+        confirmed on a page of its own, since it cannot be undone.
+        """
+        if request.POST.get("confirm") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/qa/question/erase_confirm.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Erase these questions?"),
+                    "opts": self.model._meta,
+                    "questions": queryset.filter(erased_at__isnull=True),
+                    "already": queryset.filter(erased_at__isnull=False).count(),
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        self._apply(request, queryset, services.question_erase, _("erased"))
+        return None

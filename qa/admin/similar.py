@@ -18,7 +18,8 @@ What makes a steady request cheap, from the inside out:
   moves); its text or status is changed (every write to a question goes through ``save()``,
   which moves ``updated_at``).
 - Each web process keeps the last index it used, so a request under an unchanged stamp reads
-  nothing but whether the cache still holds that index (clearing the cache rebuilds it).
+  nothing but the stamp the cache holds beside the index (clearing the cache rebuilds it).
+- Erasing a question deletes its words and the pool from the cache (``keys_holding``).
 """
 
 import datetime
@@ -81,9 +82,20 @@ def pool_rows():
 
 
 def _pool_key(count, ids, changed, oldest):
+    """The pool's stamp: a digest that any change to the pool moves."""
     stamp = f"{count}:{ids or 0}:{changed and changed.isoformat()}:{oldest and oldest.isoformat()}"
-    digest = hashlib.sha256(stamp.encode()).hexdigest()[:40]
-    return f"similar-pool:{POOL_FORMAT}:{SIMILAR_POOL_SIZE}:{SIMILAR_WORDS}:{digest}"
+    return hashlib.sha256(stamp.encode()).hexdigest()[:40]
+
+
+# The pool is kept under one key, with its stamp beside it, never one key per stamp: so
+# erasing a question can delete every copy of its words that the cache holds.
+POOL_KEY = f"similar-pool:{POOL_FORMAT}:{SIMILAR_POOL_SIZE}:{SIMILAR_WORDS}"
+POOL_STAMP_KEY = f"{POOL_KEY}:stamp"
+
+
+def keys_holding(fingerprint):
+    """The cache keys that can hold the words of a text with this fingerprint."""
+    return [_words_key(fingerprint), POOL_KEY, POOL_STAMP_KEY]
 
 
 def _pool_stamp_key():
@@ -222,13 +234,15 @@ def similar_pool():
     """The current pool: its stamp (one query), then this process's copy, the cache, or a build."""
     key = _pool_stamp_key()
     last_key, last_pool = _last_used.get("pool", (None, None))
-    if key == last_key and cache.has_key(key):
+    if key == last_key and cache.get(POOL_STAMP_KEY) == key:
         return last_pool
-    stored = cache.get(key)
-    if stored is not None:
-        pool = SimilarPool(*stored)
+    stored = cache.get(POOL_KEY)
+    if stored is not None and stored[0] == key:
+        pool = SimilarPool(*stored[1])
     else:
         pool, key = SimilarPool.build(previous=last_pool)
-        cache.set(key, pool.stored(), SIMILAR_POOL_CACHE_SECONDS)
+        cache.set_many(
+            {POOL_KEY: (key, pool.stored()), POOL_STAMP_KEY: key}, SIMILAR_POOL_CACHE_SECONDS
+        )
     _last_used["pool"] = (key, pool)
     return pool

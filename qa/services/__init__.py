@@ -32,6 +32,8 @@ from .columns import (
     columns_overdue,
     columns_publish_due,
     columns_review_due,
+    expert_profile_changed,
+    share_image_enqueue,
     week_next_free,
     week_of,
 )
@@ -74,6 +76,8 @@ __all__ = [
     "columns_overdue",
     "columns_publish_due",
     "columns_review_due",
+    "expert_profile_changed",
+    "share_image_enqueue",
     "editor_account_ensure",
     "expert_account_ensure",
     "question_decline",

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from ..models import Expert
+from ..pagecache import pages_changed
 from ..roles import EDITORS, EXPERTS, add_to_group
 
 
@@ -74,4 +75,5 @@ def expert_account_ensure(
     expert.save()
     if categories:
         expert.categories.add(*categories)
+    pages_changed(expert=expert)  # the panel page lists every active expert
     return expert

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ..emails import absolute_url, email_enqueue
 from ..models import Answer, Column
+from ..pagecache import pages_changed
 from .columns import (
     OPEN_ANSWERS,
     answer_email_context,
@@ -267,13 +268,13 @@ def answer_edit(*, answer, changes, by):
         transition_record(
             action="answer_edit", by=by, column=answer.column, answer=answer, changes=recorded
         )
-        if answer.column.status == Column.Status.PUBLISHED and set(recorded) & {
-            "headline",
-            "body",
-        }:
+        published = answer.column.status == Column.Status.PUBLISHED
+        if published and set(recorded) & {"headline", "body"}:
             column = Column.objects.select_for_update().get(pk=answer.column_id)
             column.corrected_at = timezone.now()
             column.save(update_fields=["corrected_at", "updated_at"])
+        if published and set(recorded) & {"headline", "body", "position"}:
+            pages_changed(column=answer.column)
     return answer
 
 
@@ -301,6 +302,8 @@ def answers_reorder(*, column, order, by):
             column=column,
             changes={"order": [before, order]},
         )
+        if column.status == Column.Status.PUBLISHED:
+            pages_changed(column=column)
     return column
 
 

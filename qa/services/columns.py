@@ -18,6 +18,7 @@ from django.utils.text import slugify
 
 from ..emails import absolute_url, email_enqueue
 from ..models import Answer, Column, Expert, Publication, Question
+from ..pagecache import pages_changed
 from .errors import TransitionNotAllowed
 from .history import transition_record
 
@@ -119,6 +120,7 @@ def column_pick(*, question, week, by, title=None):
         )
         email_enqueue(
             key=f"question-picked:{question.pk}",
+            question=question,
             to=question.email,
             subject="Your question was picked for our expert panel",
             template="question_picked",
@@ -408,9 +410,10 @@ def column_publish(*, column, by):
             to_status=Column.Status.PUBLISHED,
             note="published again: nobody emailed" if republished else "",
         )
+        pages_changed(column=column, listed=True)
         for email in emails:
             email_enqueue(**email.enqueue_arguments())
-        _share_image_refresh(column)
+        share_image_enqueue(column)
     return column
 
 
@@ -438,6 +441,7 @@ def column_unpublish(*, column, by, reason=""):
             to_status=Column.Status.REVIEW,
             note=reason.strip()[:2000],
         )
+        pages_changed(column=column, listed=True)
     return column
 
 
@@ -446,11 +450,23 @@ def column_was_published(column):
     return column.transitions.filter(action="column_publish").exists()
 
 
-def _share_image_refresh(column):
-    """Draw the share image in the background, so the first reader does not wait for Pillow."""
+def share_image_enqueue(column):
+    """Draw the share image in the background: pages only link it, under its digest's name."""
     from ..tasks import share_image_refresh
 
     transaction.on_commit(lambda: share_image_refresh.enqueue(column_id=column.pk))
+
+
+def expert_profile_changed(expert):
+    """
+    An expert's public profile (name, company, bio, headshot, panel membership) was saved: their
+    pages change, and the share images of their published columns are drawn again.
+    """
+    pages_changed(expert=expert)
+    for column in Column.objects.published().filter(
+        answers__expert=expert, answers__status=Answer.Status.APPROVED
+    ):
+        share_image_enqueue(column)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -467,6 +483,8 @@ class OutgoingEmail:
     key: str
     template: str
     context: dict = dataclasses.field(default_factory=dict)
+    # The reader's question, for an email to its reader: erasing the question erases it.
+    question: object = None
 
     def enqueue_arguments(self):
         return {
@@ -475,6 +493,7 @@ class OutgoingEmail:
             "subject": self.subject,
             "template": self.template,
             "context": self.context,
+            "question": self.question,
         }
 
 
@@ -496,6 +515,7 @@ def column_publication_emails(column):
                 reason="the reader who asked",
                 to=question.email,
                 key=f"column-published:{column.pk}:reader",
+                question=question,
                 subject=f"You’re published: {column.title}",
                 template="published_reader",
                 context={
@@ -624,5 +644,6 @@ def column_correct(*, column, changes, by, note=""):
         transition_record(
             action="column_correct", by=by, column=column, note=note, changes=recorded
         )
-        _share_image_refresh(column)
+        pages_changed(column=column)
+        share_image_enqueue(column)
     return column

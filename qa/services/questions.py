@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ..cache import add_or_raise, get_or_raise
 from ..emails import absolute_url, email_enqueue
-from ..models import Dispatch, Question, body_fingerprint
+from ..models import Question, body_fingerprint, new_status_token
 from .errors import TransitionNotAllowed
 from .history import transition_record
 
@@ -63,6 +63,7 @@ def question_duplicate_of(*, body, email, sender_hash, now=None):
 def _confirmation_enqueue(question):
     email_enqueue(
         key=f"question-received:{question.pk}",
+        question=question,
         to=question.email,
         subject="We have your question",
         template="question_received",
@@ -263,34 +264,45 @@ def question_spam_restore(*, question, by):
 
 
 @transaction.atomic
-def question_erase(*, question, by=None):
+def question_erase(*, question, by=None, reason="", withdraw=True):
     """
-    The reader's "Delete my question": their name, email and address digest go, and the text
-    too unless the question was picked (a column is built on it). An erased question leaves
-    the queue; a picked one stays with its column, anonymous.
+    Erase a question everywhere the platform wrote it (``qa.privacy``): the reader's name,
+    email and address digest go, and the text and signature too unless the question was
+    picked (a column is built on it, and what was published stays). Its emails lose their
+    address and text, the admin's log its excerpt, the cache its words. The status link stops
+    working: the token is replaced by one nobody holds.
+
+    ``withdraw`` (the reader's or an editor's erasure) takes the question out of the queue as
+    withdrawn; the retention job keeps its status (spam, declined). ``reason`` goes in the
+    history; by default, who erased it.
     """
+    from ..privacy import question_traces_erase
+
     locked = _locked(question)
     if locked.erased_at is not None:
         raise QuestionTransitionError("This question was already deleted.")
     from_status = locked.status
-    Dispatch.objects.filter(
-        key__regex=rf"^question-[a-z-]+:{locked.pk}(:|$)", to__iexact=locked.email
-    ).exclude(to="").update(to="")
+    picked = locked.status == Status.PICKED
+    question_traces_erase(locked, fingerprint=locked.fingerprint)
     locked.name = ""
     locked.email = ""
     locked.sender_hash = ""
+    locked.token = new_status_token()
     locked.erased_at = timezone.now()
-    if locked.status != Status.PICKED:
+    if not picked:
         locked.body = ""
         locked.signature = ""
-        locked.status = Status.WITHDRAWN
+        if withdraw:
+            locked.status = Status.WITHDRAWN
     locked.save()
+    if not reason:
+        reason = "Erased by its reader." if by is None else "Erased by an editor."
     transition_record(
         action="question_erase",
         by=by,
         question=locked,
         from_status=from_status,
         to_status=locked.status,
-        note="Erased by its reader.",
+        note=reason,
     )
     return locked

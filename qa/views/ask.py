@@ -8,6 +8,7 @@ import datetime
 
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ..emails import absolute_url
 from ..forms import AskForm, seconds_since, started_token
 from ..models import Column, Question
+from ..privacy import reader_data
 from ..ratelimit import ask_error_limit, ask_limit, client_address, sender_hash
 from ..search import columns_like
 from ..services import QuestionTransitionError, question_erase, question_submit
@@ -168,13 +170,39 @@ def question_status(request, token):
 @require_http_methods(["GET", "POST"])
 def question_delete(request, token):
     """
-    "Delete my question": GET asks to confirm (``qa/question_delete.html``), POST erases and
-    returns to the status page.
+    "Delete my question": GET asks to confirm (``qa/question_delete.html``), POST erases
+    everywhere (``question_erase``) and goes to ``question_deleted``: the status link itself
+    stops working, since its token is erased too.
     """
     question = question_by_token(token)
     if request.method == "POST":
-        # Already deleted: the status page says so.
+        picked = question.status == Question.Status.PICKED
+        # Already deleted: the page after says the same.
         with contextlib.suppress(QuestionTransitionError):
             question_erase(question=question)
-        return redirect(question.get_status_url())
+        return redirect(reverse("qa:question_deleted") + ("?kept=column" if picked else ""))
     return render(request, "qa/question_delete.html", {"question": question})
+
+
+@never_cache
+@require_GET
+def question_deleted(request):
+    """After "Delete my question". Template: ``qa/question_deleted.html``; context: ``kept``."""
+    return render(
+        request, "qa/question_deleted.html", {"kept": request.GET.get("kept") == "column"}
+    )
+
+
+@never_cache
+@require_GET
+def question_data(request, token):
+    """
+    What the platform holds about this question and its reader, as a JSON download
+    (``qa.privacy.reader_data``): the reader's copy before they delete it.
+    """
+    question = question_by_token(token)
+    response = JsonResponse(
+        reader_data(question), json_dumps_params={"indent": 2, "ensure_ascii": False}
+    )
+    response["Content-Disposition"] = 'attachment; filename="my-question.json"'
+    return response

@@ -4,8 +4,7 @@ What readers see: the home page, columns, the archive, topics, the panel, profil
 Only ``published()`` querysets feed these views. Published pages carry Cache-Control, ETag and
 Last-Modified and answer a matching conditional GET with 304. The column page's rendered HTML,
 ETag and Last-Modified are kept in the page cache (``qa.pagecache``), which serves it before the
-session and authentication run: one round trip to the cache and no query. Any committed write
-to what public pages show, from any process, makes every cached page a miss.
+session and authentication run. No view here writes: the share image is drawn by the worker.
 """
 
 import hashlib
@@ -98,13 +97,11 @@ def _page(request, queryset, per_page=None, paginator_class=Paginator):
 def _served_page(request, paginator):
     """
     The page asked for. A number past the end (or not a number) serves the nearest page, which
-    is not kept in the page cache under the asked-for address: that would let anyone fill the
-    cache with copies.
+    is not kept in the page cache under the asked-for address (nor is ``?page=1``): that would
+    let anyone fill the cache with copies.
     """
-    asked = request.GET.get("page")
-    page_obj = paginator.get_page(asked)
-    if asked is not None and asked != str(page_obj.number):
-        pagecache.skip(request)
+    page_obj = paginator.get_page(request.GET.get("page"))
+    pagecache.page_served(request, page_obj.number)
     return page_obj
 
 
@@ -186,6 +183,12 @@ def column_detail(request, slug):
         raise Http404("No published column here.") from None
     answers = selectors.column_answers(column)
     related = selectors.related_columns(column)
+    pagecache.shows(
+        request,
+        columns=[column, *related],
+        experts=[answer.expert for answer in answers],
+        topics=[column.category],
+    )
     html = _column_html(request, column, answers, related)
     # Validators from what the page shows: its bytes, and the newest change among its parts.
     etag = quote_etag(hashlib.sha256(html.encode()).hexdigest()[:32])
@@ -201,7 +204,8 @@ def column_detail(request, slug):
 
 
 def _column_html(request, column, answers, related):
-    share_image_url = images.default_storage.url(images.share_image_ensure(column, answers))
+    # The name the worker draws it under (a digest of what it shows): read, never drawn here.
+    share_image_url = images.default_storage.url(images.share_image_name(column, answers))
     publication = Publication.current()
     return render_to_string(
         "qa/column_detail.html",

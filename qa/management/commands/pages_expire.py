@@ -1,14 +1,16 @@
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
-from qa.pagecache import content_changed
+from qa.pagecache import pages_changed
 
 
 class Command(BaseCommand):
     help = (
-        "Make every cached page a miss. Writes made through Django do this by themselves; run it "
-        "after changing the database another way (psql, a restore)."
+        "Make every cached page a miss. The services do this for what they change; run it after "
+        "changing the database another way (psql, a restore) or deploying changed templates."
     )
 
     def handle(self, *args, **options):
-        content_changed()
+        with transaction.atomic():
+            pages_changed()
         self.stdout.write("Cached pages will be rendered again from the database.")

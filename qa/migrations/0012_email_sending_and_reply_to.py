@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('qa', '0009_column_public_idx_covers_updated_at'),
+        ('qa', '0011_page_version'),
     ]
 
     operations = [
