@@ -123,8 +123,7 @@ serve-prod: install
 	DJANGO_DEBUG=0 PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py panel.wsgi
 
 worker: install
-	$(BIN)/python manage.py periodic_start
-	$(BIN)/python manage.py db_worker --no-reload
+	$(BIN)/python manage.py worker --interval 1
 
 smoke: install
 	$(BIN)/python bench/smoke.py

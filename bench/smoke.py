@@ -196,7 +196,12 @@ def check_images(base, site_url, page):
             f"{url} is on neither the site's address nor a path",
         )
         path = url.removeprefix(site_url)
+        # The share image is drawn by the worker after publishing: give it a moment.
+        deadline = time.monotonic() + 60
         status, content_type, size = fetch_head(base, path)
+        while status == 404 and "/share/" in path and time.monotonic() < deadline:
+            time.sleep(1)
+            status, content_type, size = fetch_head(base, path)
         expect(
             status == 200 and content_type.startswith("image/") and size > 0,
             f"{url} answered {status} {content_type} ({size} bytes)",
@@ -252,7 +257,7 @@ def run():
         web = start([GUNICORN, "-c", "gunicorn.conf.py", "panel.wsgi"], env, folder / "web.log")
         processes.append(("gunicorn", web))
         worker = start(
-            [PYTHON, "manage.py", "db_worker", "--no-reload", "--interval", "1"],
+            [PYTHON, "manage.py", "worker", "--interval", "1"],
             env,
             folder / "worker.log",
         )

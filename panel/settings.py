@@ -197,10 +197,19 @@ RETENTION_SPAM_DAYS = int(env("RETENTION_SPAM_DAYS", "30"))
 RETENTION_DECLINED_DAYS = int(env("RETENTION_DECLINED_DAYS", "180"))
 RETENTION_EMAIL_DAYS = int(env("RETENTION_EMAIL_DAYS", "30"))
 PERIODIC_INTERVAL_SECONDS = int(env("PERIODIC_INTERVAL_SECONDS", "60"))
+# /readyz answers 503 once the periodic jobs have not run for this long (3 ticks, at least
+# 3 minutes), or when the media folder has less than READY_MIN_FREE_BYTES free.
+READY_TICK_LATE_SECONDS = int(
+    env("READY_TICK_LATE_SECONDS", str(max(180, 3 * PERIODIC_INTERVAL_SECONDS)))
+)
+READY_MIN_FREE_BYTES = int(env("READY_MIN_FREE_BYTES", str(100 * 2**20)))
 TASK_RESULTS_KEEP_DAYS = int(env("TASK_RESULTS_KEEP_DAYS", "14"))
 # A task running longer than this is taken for one whose worker died, and queued again. Every
 # task finishes well within it (SMTP's own timeout is EMAIL_TIMEOUT).
 TASK_LEASE_SECONDS = int(env("TASK_LEASE_SECONDS", "600"))
+# `manage.py worker` waits 1, 2, 4 … seconds, at most this, between tries while the database
+# is unreachable, then carries on.
+WORKER_MAX_BACKOFF_SECONDS = int(env("WORKER_MAX_BACKOFF_SECONDS", "60"))
 
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out account or address is refused before its password is checked.
@@ -298,7 +307,11 @@ del EMAIL_BACKEND
 # docs/deploy.md). Message-IDs are on SITE_URL's host too (qa/mail.py).
 SITE_HOST = SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "localhost"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"The Expert Panel <panel@{SITE_HOST}>")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# Who hears of errors by email: DJANGO_ADMINS="ann@example.com, ops@example.com". Django mails
+# them every server error (500) in production, and the logging below every error the
+# platform's own code logs (a worker's failed job, an email given up on).
+ADMINS = env_list("DJANGO_ADMINS")
 EDITOR_EMAIL = env("EDITOR_EMAIL", "editors@localhost")
 
 # Markdown: the expert's live preview uses the very function that renders on save.
@@ -371,7 +384,7 @@ X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -395,3 +408,34 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+if ADMINS and not DEBUG:
+    LOGGING["filters"] = {
+        "once_per_interval": {
+            "()": "qa.logfilters.OncePerInterval",
+            "seconds": int(env("ADMINS_MAIL_INTERVAL_SECONDS", "600")),
+        }
+    }
+    LOGGING["handlers"]["mail_admins"] = {
+        "class": "django.utils.log.AdminEmailHandler",
+        "level": "ERROR",
+        "filters": ["once_per_interval"],
+    }
+    LOGGING["loggers"]["qa"] = {"handlers": ["console", "mail_admins"], "propagate": False}
+
+# Error reporting to Sentry when SENTRY_DSN is set: `uv sync --extra sentry` (sentry-sdk).
+# No personal data is sent (send_default_pii off); performance tracing only if asked for.
+SENTRY_DSN = env("SENTRY_DSN")
+if SENTRY_DSN:
+    try:
+        import sentry_sdk
+    except ImportError as error:
+        raise ImproperlyConfigured(
+            "SENTRY_DSN is set but sentry-sdk is not installed. Install the optional extra: "
+            "`uv sync --extra sentry`, or unset SENTRY_DSN."
+        ) from error
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", "development" if DEBUG else "production"),
+        send_default_pii=False,
+        traces_sample_rate=float(env("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )

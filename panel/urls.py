@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from qa.admin import markdownx
 from qa.admin.view_on_site import view_on_site
-from qa.views import health, media
+from qa.views import health, media, ready
 
 # A database outage that surfaces outside a view (a session saved in middleware) still answers
 # 503, not 500.
@@ -12,6 +12,7 @@ handler500 = "qa.views.errors.server_error"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("readyz", ready.readyz, name="readyz"),
     # Before the admin's own: "View on site" scoped by role (qa/admin/view_on_site.py).
     path(
         "admin/r/<int:content_type_id>/<path:object_id>/",

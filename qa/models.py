@@ -572,3 +572,20 @@ class PageVersion(models.Model):
 
     def __str__(self):
         return f"{self.name}: {self.version}"
+
+
+class Heartbeat(models.Model):
+    """
+    When a recurring piece of work last finished (``periodic``: the worker's tick, or cron's
+    ``run_periodic``). The readiness view reads it; nothing else depends on it.
+    """
+
+    name = models.CharField(max_length=50, primary_key=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self):
+        return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"
