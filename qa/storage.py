@@ -27,8 +27,8 @@ class StorageError(Exception):
 class StorageFull(StorageError):
     status = 507
     message = (
-        "Your file could not be stored because the server's disk is full. Nothing was saved; "
-        "the site's administrators have been told. Please try again later."
+        "Your file could not be stored because the server's disk is full. Nothing was saved. "
+        "Please try again later, or tell the site's editors if it goes on."
     )
 
 
