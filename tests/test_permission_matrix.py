@@ -470,6 +470,8 @@ VIEW_ON_SITE = [
 # name: (URL to try, GET rule, POST rule or None: "refused as GET is, else the admin's tests").
 SITE_RULES = {
     "healthz": ("/healthz", every(OK), every(OK)),
+    # Readiness: the same for everyone, read-only; 503 here, where no periodic tick has run.
+    "readyz": ("/readyz", every("503"), every(NOT_ALLOWED)),
     "qa:home": ("/", every(OK), every(NOT_ALLOWED)),
     "qa:column": ("/columns/{slug}/", every(OK), every(NOT_ALLOWED)),
     "qa:category": ("/topics/no-such-topic/", every(NOT_FOUND), every(NOT_ALLOWED)),
