@@ -101,10 +101,12 @@ def env(own_postgres, smtp, tmp_path):
         PYTHONUNBUFFERED="1",
     )
     environment.pop("REDIS_URL", None)
-    subprocess.run(
-        [PYTHON, "manage.py", "migrate", "--no-input", "-v", "0"],
-        cwd=ROOT, env=environment, check=True, timeout=300,
-    )  # fmt: skip
+    if not own_postgres.get("migrated"):  # once per cluster: the tests share its database
+        subprocess.run(
+            [PYTHON, "manage.py", "migrate", "--no-input", "-v", "0"],
+            cwd=ROOT, env=environment, check=True, timeout=300,
+        )  # fmt: skip
+        own_postgres["migrated"] = True
     return environment
 
 
