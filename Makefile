@@ -35,7 +35,7 @@ help:
 	@echo "make test    set everything up and run the test suite"
 	@echo "make security  the slow hostile-input measurements, gunicorn and a killed worker (PostgreSQL)"
 	@echo "make e2e     install Chromium and axe-core if missing, run the browser tests"
-	@echo "make lint    ruff check and format check;  make format  to fix"
+	@echo "make lint    ruff check and format check, import contracts;  make format  to fix"
 	@echo "make prod-check   check --deploy with production settings (zero warnings)"
 	@echo "make serve-prod PORT=N   collectstatic, migrate, gunicorn on port N serving pages, static and media"
 	@echo "                  (needs DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS)"
@@ -94,9 +94,11 @@ e2e: install java $(CHROMIUM) $(AXE)
 	$(BIN)/pytest tests/e2e -m e2e --output=tests/e2e/screenshots/failures \
 	  --screenshot=only-on-failure $(PYTEST_ARGS)
 
+# Style, then the layering (pyproject.toml's [tool.importlinter] contracts).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix .

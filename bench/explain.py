@@ -24,10 +24,10 @@ from django.db import connection  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 
 from qa import selectors  # noqa: E402
-from qa.admin.similar import pool_rows  # noqa: E402
 from qa.models import Category, Column, Expert, Question  # noqa: E402
 from qa.paginators import CappedPaginator  # noqa: E402
 from qa.search import search_columns  # noqa: E402
+from qa.similar import pool_rows  # noqa: E402
 from qa.views.public import EXPERT_ANSWERS_PER_PAGE, PER_PAGE, ArchivePaginator  # noqa: E402
 
 SEARCH_QUERY = os.environ.get("EXPLAIN_SEARCH", "interview salary")

@@ -75,6 +75,9 @@ INSTALLED_APPS = [
     "markdownx",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "qa",
     # manage.py generate_data: made-up data at scale, for load tests only.
     "devdata",
@@ -339,7 +342,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "qa.addresses.client_address"
 AXES_LOCKOUT_CALLABLE = "qa.admin.lockout.signin_locked_out"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
-AXES_SENSITIVE_PARAMETERS = ["password"]
+AXES_SENSITIVE_PARAMETERS = ["password", "code"]
+
+# Two-factor sign-in for staff (qa/admin/signin.py): editors must enrol when this is on, the
+# default in production; experts are offered it. The second step must follow the password
+# within SIGNIN_STEP_SECONDS.
+STAFF_2FA_REQUIRED = env_bool("STAFF_2FA_REQUIRED", not DEBUG)
+SIGNIN_STEP_SECONDS = int(env("SIGNIN_STEP_SECONDS", "300"))
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "The Expert Panel")
 
 # Emails whose sending fails are tried again, after 1, 2, 4, 8 … minutes, this many times in all.
 EMAIL_MAX_ATTEMPTS = int(env("EMAIL_MAX_ATTEMPTS", "6"))

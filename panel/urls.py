@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from qa.admin import markdownx
+from qa.admin import markdownx, signin
 from qa.admin.view_on_site import view_on_site
 from qa.views import health, media, ready
 
@@ -13,6 +13,8 @@ handler500 = "qa.views.errors.server_error"
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", ready.readyz, name="readyz"),
+    # Before the admin's own: sign-in in two steps (qa/admin/signin.py).
+    *signin.urls(),
     # Before the admin's own: "View on site" scoped by role (qa/admin/view_on_site.py).
     path(
         "admin/r/<int:content_type_id>/<path:object_id>/",

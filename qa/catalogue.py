@@ -6,7 +6,6 @@ an error names the file and the place in it, e.g. ``answers[2].expert.name: requ
 Importing a file again updates its columns (matched on slug) instead of duplicating them.
 """
 
-import datetime
 import json
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from django.utils.text import slugify
 
 from .models import Answer, Category, Column, Expert, Publication, Question
 from .pagecache import pages_changed
+from .selectors import week_of
 from .services import share_image_enqueue, transition_record
 from .services.accounts import unique_expert_slug
 
@@ -75,12 +75,6 @@ def _flag(obj, key, place, default):
     if not isinstance(value, bool):
         raise CatalogueError(f"{place}.{key}" if place else key, "must be true or false")
     return value
-
-
-def week_of(moment):
-    """The Monday of the ISO week ``moment`` falls in, in the publication's time zone."""
-    day = timezone.localtime(moment).date()
-    return day - datetime.timedelta(days=day.weekday())
 
 
 def _category(name):

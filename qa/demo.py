@@ -12,12 +12,12 @@ from django.utils import timezone
 
 from .catalogue import columns_import_file
 from .models import Category, Column, Expert, Question
+from .selectors import week_next_free
 from .services import (
     column_invite,
     column_pick,
     editor_account_ensure,
     expert_account_ensure,
-    week_next_free,
 )
 
 CATEGORIES = [

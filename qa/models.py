@@ -559,6 +559,31 @@ class Dispatch(models.Model):
         return f"{self.subject} → {self.to}"
 
 
+class StaffBrowser(models.Model):
+    """
+    A browser a staff account has signed in from, known by a digest of a random id kept in a
+    signed cookie: a sign-in from one not seen before emails the account's owner.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="browsers"
+    )
+    digest = models.CharField(max_length=64)
+    user_agent = models.CharField(_("browser"), max_length=200, blank=True)
+    first_seen = models.DateTimeField(_("first sign-in"), default=timezone.now)
+    last_seen = models.DateTimeField(_("last sign-in"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("staff browser")
+        verbose_name_plural = _("staff browsers")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "digest"], name="qa_staffbrowser_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user} on {self.user_agent[:40]}"
+
+
 class PageVersion(models.Model):
     """
     The page cache's record of what changed (``qa.pagecache``): one row per thing public pages

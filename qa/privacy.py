@@ -39,7 +39,7 @@ def question_traces_erase(question, *, fingerprint):
     Erase what repeats the question outside its row; call inside the erasing transaction,
     with the row not yet blanked. ``fingerprint`` is the fingerprint of the text erased.
     """
-    from .admin import similar
+    from . import similar
 
     # The emails: address, subject and text. The row stays, keyed, so it is never sent again.
     question_dispatches(question).update(

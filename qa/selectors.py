@@ -1,17 +1,22 @@
-"""Read queries that several views, feeds and commands share."""
+"""Read queries that several views, feeds, commands, services and admin pages share."""
 
 import datetime
 
 from django.db.models import (
+    Case,
     Count,
     F,
+    IntegerField,
     Max,
     OuterRef,
     Prefetch,
     Q,
     Subquery,
+    Value,
+    When,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from .models import Answer, Category, Column, Expert
 
@@ -129,7 +134,7 @@ def calendar_weeks(*, today, before=4, after=8):
     The editorial calendar: ``before`` past weeks, this week and ``after`` weeks ahead, each
     with its column (or None) annotated with answers in and invited. One query.
     """
-    this_week = today - datetime.timedelta(days=today.weekday())
+    this_week = week_of(today)
     weeks = [this_week + datetime.timedelta(weeks=n) for n in range(-before, after + 1)]
     columns = {
         column.week: column for column in Column.objects.filter(week__in=weeks).with_answer_counts()
@@ -156,4 +161,62 @@ def panel_statistics():
         )
         .select_related("user")
         .order_by("-is_active", "last_feature", "name")
+    )
+
+
+# Scheduled columns this late were not published by the worker: the editors are told.
+OVERDUE_AFTER = datetime.timedelta(minutes=15)
+
+
+def week_of(day):
+    """
+    The Monday of the ISO week ``day`` falls in: a date, or a moment, taken in the
+    publication's time zone.
+    """
+    if isinstance(day, datetime.datetime):
+        day = timezone.localtime(day).date()
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def week_next_free(*, after=None):
+    """The first week from ``after`` (default: next week) that has no column."""
+    week = week_of(after or timezone.localdate() + datetime.timedelta(weeks=1))
+    taken = set(Column.objects.filter(week__gte=week).values_list("week", flat=True))
+    while week in taken:
+        week += datetime.timedelta(weeks=1)
+    return week
+
+
+def weeks_offered(weeks=8):
+    """The next ``weeks`` weeks an editor may pick for, each with the title it already has."""
+    start = week_of(timezone.localdate() + datetime.timedelta(weeks=1))
+    weeks_ahead = [start + datetime.timedelta(weeks=n) for n in range(weeks)]
+    taken = dict(Column.objects.filter(week__in=weeks_ahead).values_list("week", "title"))
+    return [(week, taken.get(week)) for week in weeks_ahead]
+
+
+def columns_overdue(*, now=None):
+    """Scheduled columns more than 15 minutes past their time: publishing did not happen."""
+    now = now or timezone.now()
+    return Column.objects.filter(
+        status=Column.Status.SCHEDULED, publish_at__lt=now - OVERDUE_AFTER
+    ).order_by("publish_at")
+
+
+def expert_invitations(expert, *, open_statuses):
+    """
+    An expert's answers: those in ``open_statuses`` first, by deadline, then the rest, newest
+    first; each with ``past`` (0 for an open one) and its column.
+    """
+    open_first = Case(
+        When(status__in=open_statuses, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return (
+        Answer.objects.filter(expert=expert)
+        .select_related("column")
+        .defer("column__search_vector")
+        .annotate(past=open_first)
+        .order_by("past", "column__answer_deadline", "-column__week", "-id")
     )

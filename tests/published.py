@@ -15,6 +15,7 @@ from PIL import Image
 
 from qa.images import headshot_reencode
 from qa.models import Expert, Question
+from qa.selectors import week_next_free
 from qa.services import (
     answer_approve,
     answer_save_draft,
@@ -23,7 +24,6 @@ from qa.services import (
     column_pick,
     column_publish,
     question_submit,
-    week_next_free,
 )
 
 from .factories import CategoryFactory, ExpertUserFactory

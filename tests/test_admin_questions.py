@@ -7,8 +7,7 @@ import time_machine
 from django.core.cache import cache
 from django.urls import reverse
 
-from qa import services
-from qa.admin import similar
+from qa import services, similar
 from qa.models import Question
 from qa.search import significant_words
 

@@ -226,11 +226,11 @@ PUBLIC_SERVICES = {
 }
 NOT_PUBLIC_SERVICES = {
     # A published column's answers cannot change status (``_require_editable_column``).
-    "answer_approve", "answer_decline", "answer_reject", "answer_return_to_draft",
-    "answer_save_draft", "answer_submit", "reminders_send",
+    "answer_approve", "answer_decline", "answer_expert_refusal", "answer_reject",
+    "answer_return_to_draft", "answer_save_draft", "answer_submit", "reminders_send",
     "column_invite", "column_pick", "column_review_start", "column_schedule",
-    "column_unschedule", "columns_review_due", "column_publish_problems", "columns_overdue",
-    "editor_account_ensure", "share_image_enqueue", "transition_record", "week_next_free",
+    "column_unschedule", "columns_review_due", "column_publish_problems",
+    "editor_account_ensure", "share_image_enqueue", "transition_record",
     "week_of",
     # Questions: a picked question's published letter is kept as it is.
     "question_decline", "question_erase", "question_shortlist", "question_spam_mark",

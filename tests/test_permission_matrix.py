@@ -489,6 +489,19 @@ SITE_RULES = {
         lambda role: MISSING if role in SIGNED_OUT else NOT_ALLOWED,
         lambda role: MISSING if role in SIGNED_OUT else OK,
     ),
+    # Sign-in in two steps (qa/admin/signin.py), before the admin's own login.
+    "signin": (
+        "/admin/login/",
+        lambda role: OK if role in SIGNED_OUT else MISSING,
+        every(None),
+    ),
+    # The second step with no first step behind it: back to the password, for everyone.
+    "signin_code": ("/admin/login/code/", every(LOGIN), every(LOGIN)),
+    # Enrolment: for a signed-in staff member, their own; else only after the password.
+    "signin_enrol": ("/admin/login/enrol/", staff_only(OK), staff_only(OK)),
+    "signin_enrol_finish": ("/admin/login/enrol/done/", every(NOT_ALLOWED), every(MISSING)),
+    "signin_two_factor": ("/admin/two-factor/", staff_only(OK), None),
+    "signin_staff_two_factor": ("/admin/two-factor/staff/", editors_only(OK), None),
     "admin:password_change": ("/admin/password_change/", staff_only(OK), None),
     "admin:password_change_done": ("/admin/password_change/done/", staff_only(OK), None),
     "admin:autocomplete": (

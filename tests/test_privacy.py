@@ -27,7 +27,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
-from qa.admin import similar
+from qa import similar
 from qa.forms import started_token
 from qa.models import Column, Dispatch, Question
 from qa.periodic import jobs_run

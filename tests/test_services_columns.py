@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from qa.models import Answer, Column, Publication, Question
+from qa.selectors import columns_overdue, week_next_free
 from qa.services import (
     TransitionNotAllowed,
     answer_return_to_draft,
@@ -17,10 +18,8 @@ from qa.services import (
     column_publish,
     column_schedule,
     column_unschedule,
-    columns_overdue,
     columns_publish_due,
     columns_review_due,
-    week_next_free,
 )
 
 from .factories import AnswerFactory, ColumnFactory, QuestionFactory, monday

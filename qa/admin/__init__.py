@@ -12,3 +12,13 @@ from . import answers, columns, editorial, experts, landing, questions  # noqa: 
 admin.site.site_header = _("Expert panel")
 admin.site.site_title = _("Expert panel admin")
 admin.site.index_title = _("The weekly column")
+
+# django-otp's own admin would show any device's secret as a QR code to whoever may view it:
+# staff manage their own second factor from "Two-factor sign-in", and editors reset a lost one
+# from "Staff two-factor sign-in" (qa/admin/signin.py).
+from django_otp.plugins.otp_static.models import StaticDevice  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.defaultfilters import linebreaks_filter
 from django.urls import reverse
@@ -17,10 +18,10 @@ from ..services import (
     TransitionNotAllowed,
     answer_decline,
     answer_edit,
+    answer_expert_refusal,
     answer_save_draft,
     answer_submit,
 )
-from ..services.answers import ANSWERING, EXPERT_EDITABLE
 from .pages import PublicPagesAdmin
 from .scoping import ExpertScopedAdmin
 
@@ -51,29 +52,15 @@ class ExpertAnswerForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        answer = self.instance
-        if answer.status not in EXPERT_EDITABLE:
-            raise forms.ValidationError(
-                _("This answer is %(status)s; it can no longer be changed."),
-                code="locked",
-                params={"status": answer.get_status_display()},
-            )
-        if answer.column.status not in ANSWERING:
-            raise forms.ValidationError(
-                _("This column is published; answers can no longer change."), code="closed"
-            )
-        current = Answer.objects.filter(pk=answer.pk).values_list("version", flat=True).first()
-        stale = cleaned.get("expected_version") not in (None, current)
-        # Declining discards nothing, so an older page may still decline.
-        if stale and DECLINE not in self.data:
-            raise forms.ValidationError(
-                _(
-                    "This answer changed since you opened it (in another tab, or by the "
-                    "editor). Your text is still below: copy it, reload the page, and apply "
-                    "your changes again."
-                ),
-                code="stale",
-            )
+        # The answer as it is now, under the services' rule. Declining discards nothing, so an
+        # older page may still decline.
+        answer = Answer.objects.select_related("column").get(pk=self.instance.pk)
+        version = None if DECLINE in self.data else cleaned.get("expected_version")
+        refusal = answer_expert_refusal(answer, version=version)
+        if refusal is not None:
+            raise forms.ValidationError(str(refusal), code="refused")
+        if SUBMIT in self.data and not (cleaned.get("body") or "").strip():
+            self.add_error("body", _("Write your answer before submitting it."))
         return cleaned
 
 
@@ -100,11 +87,11 @@ class AnswerAdmin(PublicPagesAdmin, ExpertScopedAdmin):
         )
 
     def has_change_permission(self, request, obj=None):
-        # Once approved, or once its column stops collecting, an answer is the editor's.
+        # Once approved, or once its column is published, an answer is the editor's.
         if (
             obj is not None
             and not is_editor(request.user)
-            and (obj.status not in EXPERT_EDITABLE or obj.column.status not in ANSWERING)
+            and answer_expert_refusal(obj) is not None
         ):
             return False
         return super().has_change_permission(request, obj)
@@ -231,13 +218,13 @@ class AnswerAdmin(PublicPagesAdmin, ExpertScopedAdmin):
                 for field in EDITOR_EDITABLE_FIELDS
                 if field in form.changed_data
             }
-            saved = answer_edit(answer=obj, changes=changes, by=request.user)
-            obj.__dict__.update(saved.__dict__)
+            answer_edit(answer=obj, changes=changes, by=request.user)
+            obj.refresh_from_db()
             return
         cleaned = form.cleaned_data
         try:
             if SUBMIT in request.POST:
-                saved = answer_submit(
+                answer_submit(
                     answer=obj,
                     headline=cleaned["headline"],
                     body=cleaned["body"],
@@ -245,11 +232,11 @@ class AnswerAdmin(PublicPagesAdmin, ExpertScopedAdmin):
                     by=request.user,
                 )
             elif DECLINE in request.POST:
-                saved = answer_decline(
+                answer_decline(
                     answer=obj, reason=cleaned.get("decline_reason", ""), by=request.user
                 )
             else:
-                saved = answer_save_draft(
+                answer_save_draft(
                     answer=obj,
                     headline=cleaned["headline"],
                     body=cleaned["body"],
@@ -257,9 +244,10 @@ class AnswerAdmin(PublicPagesAdmin, ExpertScopedAdmin):
                     by=request.user,
                 )
         except TransitionNotAllowed as error:
-            request._answer_refused = str(error)
-            return
-        obj.__dict__.update(saved.__dict__)
+            # The form checked the same rule a moment ago; only a change made in between (by
+            # another tab or the editor) lands here.
+            raise PermissionDenied(str(error)) from error
+        obj.refresh_from_db()
 
     def save_related(self, request, form, formsets, change):
         if is_editor(request.user):
@@ -269,10 +257,6 @@ class AnswerAdmin(PublicPagesAdmin, ExpertScopedAdmin):
         if is_editor(request.user):
             return super().response_change(request, obj)
         here = reverse("admin:qa_answer_change", args=[obj.pk])
-        refused = getattr(request, "_answer_refused", None)
-        if refused:
-            self.message_user(request, refused, messages.ERROR)
-            return HttpResponseRedirect(here)
         if SUBMIT in request.POST:
             self.message_user(
                 request,

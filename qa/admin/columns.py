@@ -35,7 +35,6 @@ from ..services import (
     column_schedule,
     column_unpublish,
     column_unschedule,
-    columns_overdue,
 )
 from ..services.columns import (
     INVITABLE,
@@ -455,8 +454,8 @@ class ColumnAdmin(PublicPagesAdmin, EditorOnlyAdmin):
             "calendar",
             title=_("Editorial calendar"),
             weeks=selectors.calendar_weeks(today=today),
-            this_week=today - datetime.timedelta(days=today.weekday()),
-            overdue=list(columns_overdue()),
+            this_week=selectors.week_of(today),
+            overdue=list(selectors.columns_overdue()),
             queue_url=reverse("admin:qa_question_changelist"),
         )
 

@@ -1,17 +1,14 @@
 """The question queue's "Pick for the week of ..." action, with its confirmation page."""
 
-import datetime
-
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Column
-from ..services import TransitionNotAllowed, column_pick, week_next_free, week_of
+from ..selectors import week_next_free, weeks_offered
+from ..services import TransitionNotAllowed, column_pick
 
 
 class PickForm(forms.Form):
@@ -23,14 +20,6 @@ class PickForm(forms.Form):
     title = forms.CharField(
         label=_("Proposed title"), max_length=200, help_text=_("You can edit it later.")
     )
-
-
-def week_choices(weeks=8):
-    """The next weeks, each marked with the column it already has."""
-    start = week_of(timezone.localdate() + datetime.timedelta(weeks=1))
-    weeks_ahead = [start + datetime.timedelta(weeks=n) for n in range(weeks)]
-    taken = dict(Column.objects.filter(week__in=weeks_ahead).values_list("week", "title"))
-    return [(week, taken.get(week)) for week in weeks_ahead]
 
 
 @admin.action(description=_("Pick for the week of …"), permissions=["change"])
@@ -70,7 +59,7 @@ def pick_for_week(modeladmin, request, queryset):
             "opts": modeladmin.model._meta,
             "question": question,
             "form": form,
-            "weeks": week_choices(),
+            "weeks": weeks_offered(),
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         },
     )

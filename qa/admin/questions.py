@@ -16,10 +16,10 @@ from ..models import Column, Question
 from ..pagecache import pages_changed
 from ..paginators import CappedPaginator
 from ..search import columns_like
+from ..similar import similar_pool
 from .pages import PublicPagesAdmin
 from .pick import pick_for_week
 from .scoping import EditorOnlyAdmin
-from .similar import similar_pool
 
 
 class QueueStatusFilter(admin.SimpleListFilter):

@@ -10,6 +10,7 @@ from .answers import (
     answer_approve,
     answer_decline,
     answer_edit,
+    answer_expert_refusal,
     answer_move,
     answer_reject,
     answer_return_to_draft,
@@ -29,13 +30,10 @@ from .columns import (
     column_schedule,
     column_unpublish,
     column_unschedule,
-    columns_overdue,
     columns_publish_due,
     columns_review_due,
     expert_profile_changed,
     share_image_enqueue,
-    week_next_free,
-    week_of,
 )
 from .errors import StaleAnswer, TransitionNotAllowed
 from .history import transition_record
@@ -58,6 +56,7 @@ __all__ = [
     "answer_approve",
     "answer_decline",
     "answer_edit",
+    "answer_expert_refusal",
     "answer_move",
     "answer_reject",
     "answer_return_to_draft",
@@ -73,7 +72,6 @@ __all__ = [
     "column_schedule",
     "column_unpublish",
     "column_unschedule",
-    "columns_overdue",
     "columns_publish_due",
     "columns_review_due",
     "expert_profile_changed",
@@ -88,6 +86,4 @@ __all__ = [
     "question_submit",
     "reminders_send",
     "transition_record",
-    "week_next_free",
-    "week_of",
 ]

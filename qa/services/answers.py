@@ -8,10 +8,9 @@ two tabs (or an expert and an editor) never overwrite each other silently.
 import datetime
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from ..emails import absolute_url, email_enqueue
+from ..emails import email_enqueue
 from ..models import Answer, Column
 from ..pagecache import pages_changed
 from .columns import (
@@ -39,18 +38,30 @@ def _locked(answer):
     return Answer.objects.select_for_update().select_related("column", "expert").get(pk=answer.pk)
 
 
-def _require_expert_may_edit(answer, version):
+def answer_expert_refusal(answer, *, version=None):
+    """
+    Why the expert may not change ``answer`` now, as the error to raise or to show, or None
+    when they may. The one rule: the services apply it, and so do the admin's form and its
+    change permission. ``version`` is the one the expert's page started from (None: unchecked).
+    """
     if answer.status not in EXPERT_EDITABLE:
-        raise TransitionNotAllowed(
+        return TransitionNotAllowed(
             f"This answer is {answer.get_status_display()}; it can no longer be changed."
         )
     if answer.column.status not in ANSWERING:
-        raise TransitionNotAllowed("This column is published; answers can no longer change.")
+        return TransitionNotAllowed("This column is published; answers can no longer change.")
     if version is not None and int(version) != answer.version:
-        raise StaleAnswer(
+        return StaleAnswer(
             "This answer changed since you opened it (in another tab, or by the editor). "
             "Copy your text, reload the page, and apply your changes again."
         )
+    return None
+
+
+def _require_expert_may_edit(answer, version):
+    refusal = answer_expert_refusal(answer, version=version)
+    if refusal is not None:
+        raise refusal
 
 
 def _set_status(answer, status, *, by, action, note="", extra_fields=()):
@@ -173,7 +184,7 @@ def _tell_expert(answer, *, kind, subject, note):
             "expert": answer.expert.name,
             "title": answer.column.title,
             "note": note,
-            "answer_url": absolute_url(reverse("admin:qa_answer_change", args=[answer.pk])),
+            "answer_id": answer.pk,  # the template links to the answer's page
         },
     )
 

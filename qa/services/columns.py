@@ -7,18 +7,17 @@ concurrent call sends nothing twice.
 """
 
 import dataclasses
-import datetime
 import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from ..emails import absolute_url, email_enqueue
 from ..models import Answer, Column, Expert, Publication, Question
 from ..pagecache import pages_changed
+from ..selectors import week_of
 from .errors import TransitionNotAllowed
 from .history import transition_record
 
@@ -27,23 +26,8 @@ INVITABLE = {Column.Status.DRAFT, Column.Status.COLLECTING, Column.Status.REVIEW
 SCHEDULABLE = {Column.Status.COLLECTING, Column.Status.REVIEW, Column.Status.SCHEDULED}
 # An answer still owed by its expert.
 OPEN_ANSWERS = {Answer.Status.INVITED, Answer.Status.DRAFT}
-OVERDUE_AFTER = datetime.timedelta(minutes=15)
 
 logger = logging.getLogger(__name__)
-
-
-def week_of(day):
-    """The Monday of ``day``'s ISO week."""
-    return day - datetime.timedelta(days=day.weekday())
-
-
-def week_next_free(*, after=None):
-    """The first week from ``after`` (default: next week) that has no column."""
-    week = week_of(after or timezone.localdate() + datetime.timedelta(weeks=1))
-    taken = set(Column.objects.filter(week__gte=week).values_list("week", flat=True))
-    while week in taken:
-        week += datetime.timedelta(weeks=1)
-    return week
 
 
 def question_status_url(question):
@@ -248,7 +232,7 @@ def answer_email_context(answer):
         "question": question.body,
         "signature": question.signature,
         "deadline": _when(column.answer_deadline) if column.answer_deadline else "",
-        "answer_url": absolute_url(reverse("admin:qa_answer_change", args=[answer.pk])),
+        "answer_id": answer.pk,  # the template links to the answer's page
     }
 
 
@@ -284,7 +268,7 @@ def column_review_start(*, column, by=None, reason=""):
                 "answers": [
                     {"expert": a.expert.name, "status": a.get_status_display()} for a in answers
                 ],
-                "column_url": absolute_url(reverse("admin:qa_column_change", args=[column.pk])),
+                "column_id": column.pk,  # the template links to the column's page
             },
         )
     return column
@@ -604,14 +588,6 @@ def columns_publish_due(*, now=None):
                 # the overdue alert tells the editor (a history entry every minute would not).
                 logger.warning("Column %s was due but not published: %s", column.pk, error)
     return published
-
-
-def columns_overdue(*, now=None):
-    """Scheduled columns more than 15 minutes past their time: publishing did not happen."""
-    now = now or timezone.now()
-    return Column.objects.filter(
-        status=Column.Status.SCHEDULED, publish_at__lt=now - OVERDUE_AFTER
-    ).order_by("publish_at")
 
 
 CORRECTABLE_FIELDS = ["title", "dek", "intro", "is_featured"]

@@ -1,9 +1,9 @@
 from django import template
-from django.db.models import Case, IntegerField, Value, When
 
 from ..models import Answer, Column
 from ..roles import expert_of, is_editor, is_expert
-from ..services import columns_overdue
+from ..selectors import columns_overdue
+from ..selectors import expert_invitations as invitations_of
 from ..services.columns import OPEN_ANSWERS
 
 register = template.Library()
@@ -23,17 +23,8 @@ def expert_invitations(user):
     """
     if not is_expert(user):
         return None
-    open_first = Case(
-        When(status__in=OPEN_ANSWERS | {Answer.Status.SUBMITTED}, then=Value(0)),
-        default=Value(1),
-        output_field=IntegerField(),
-    )
-    answers = (
-        Answer.objects.filter(expert=expert_of(user))
-        .select_related("column")
-        .defer("column__search_vector")
-        .annotate(past=open_first)
-        .order_by("past", "column__answer_deadline", "-column__week", "-id")
+    answers = invitations_of(
+        expert_of(user), open_statuses=OPEN_ANSWERS | {Answer.Status.SUBMITTED}
     )
     rows = {"open": [], "past": []}
     for answer in answers:

@@ -38,13 +38,16 @@ def _etag(*parts):
     return quote_etag(digest[:32])
 
 
-def _conditional(request, etag, last_modified):
-    """A 304 when the reader's copy is current, else None."""
+def conditional(request, *, etag, last_modified, render):
+    """
+    The one answer to a conditional GET for every public view: 304 when the reader's copy
+    (``If-None-Match``, ``If-Modified-Since``) is current, else ``render()``'s response; either
+    way with the ETag, Last-Modified and a short public Cache-Control.
+    """
     timestamp = int(last_modified.timestamp()) if last_modified else None
-    return get_conditional_response(request, etag=etag, last_modified=timestamp)
-
-
-def _validators(response, etag, last_modified):
+    response = get_conditional_response(request, etag=etag, last_modified=timestamp)
+    if response is None:
+        response = render()
     response["ETag"] = etag
     if last_modified:
         response["Last-Modified"] = http_date(last_modified.timestamp())
@@ -62,11 +65,12 @@ def _list_page(request, template, context, *, scope=None, key=""):
     """Render a list page with validators from the newest change among its columns."""
     changed, count = selectors.published_stamp(scope)
     etag = _etag(key, changed and changed.isoformat(), count, request.GET.urlencode())
-    not_modified = _conditional(request, etag, changed)
-    if not_modified is not None:
-        return _validators(not_modified, etag, changed)
-    response = HttpResponse(render_to_string(template, context(), request=request))
-    return _validators(response, etag, changed)
+    return conditional(
+        request,
+        etag=etag,
+        last_modified=changed,
+        render=lambda: HttpResponse(render_to_string(template, context(), request=request)),
+    )
 
 
 class ArchivePaginator(Paginator):
@@ -197,10 +201,7 @@ def column_detail(request, slug):
         + [part.updated_at for answer in answers for part in (answer, answer.expert)]
         + [other.updated_at for other in related]
     )
-    not_modified = _conditional(request, etag, changed)
-    if not_modified is not None:
-        return _validators(not_modified, etag, changed)
-    return _validators(HttpResponse(html), etag, changed)
+    return conditional(request, etag=etag, last_modified=changed, render=lambda: HttpResponse(html))
 
 
 def _column_html(request, column, answers, related):
@@ -240,20 +241,18 @@ def expert_list(request):
     experts = list(selectors.panel_experts())
     changed = max((e.updated_at for e in experts), default=None)
     etag = _etag("panel", *((e.pk, e.updated_at, e.published_count) for e in experts))
-    not_modified = _conditional(request, etag, changed)
-    if not_modified is not None:
-        return _validators(not_modified, etag, changed)
-    response = HttpResponse(
-        render_to_string(
-            "qa/expert_list.html",
-            {
-                "members": [e for e in experts if e.is_active],
-                "past": [e for e in experts if not e.is_active],
-            },
-            request=request,
-        )
+    context = {
+        "members": [e for e in experts if e.is_active],
+        "past": [e for e in experts if not e.is_active],
+    }
+    return conditional(
+        request,
+        etag=etag,
+        last_modified=changed,
+        render=lambda: HttpResponse(
+            render_to_string("qa/expert_list.html", context, request=request)
+        ),
     )
-    return _validators(response, etag, changed)
 
 
 @require_safe
@@ -268,34 +267,30 @@ def expert_detail(request, slug):
     answers_changed, count = selectors.expert_answers_stamp(answers)
     changed = max(filter(None, [expert.updated_at, answers_changed]))
     etag = _etag("expert", expert.pk, changed.isoformat(), count, request.GET.urlencode())
-    not_modified = _conditional(request, etag, changed)
-    if not_modified is not None:
-        return _validators(not_modified, etag, changed)
-    paginator = Paginator(answers, EXPERT_ANSWERS_PER_PAGE)
-    paginator.count = count  # counted with the stamp: no second COUNT(*)
-    page_obj = _served_page(request, paginator)
-    publication = Publication.current()
-    sources = images.headshot_sources(expert)
-    image_url = sources["large"] if sources else ""
-    graph = jsonld.profile_graph(
-        expert, publication=publication, image_url=image_url, logo_url=card_url(publication)
-    )
-    response = HttpResponse(
-        render_to_string(
-            "qa/expert_detail.html",
-            {
-                "publication": publication,
-                "publication_card_url": card_url(publication),
-                "expert": expert,
-                "answers": page_obj.object_list,
-                "page_obj": page_obj,
-                "jsonld": jsonld.script_tag(graph),
-                "image_url": image_url,
-            },
-            request=request,
+
+    def render():
+        paginator = Paginator(answers, EXPERT_ANSWERS_PER_PAGE)
+        paginator.count = count  # counted with the stamp: no second COUNT(*)
+        page_obj = _served_page(request, paginator)
+        publication = Publication.current()
+        sources = images.headshot_sources(expert)
+        image_url = sources["large"] if sources else ""
+        graph = jsonld.profile_graph(
+            expert, publication=publication, image_url=image_url, logo_url=card_url(publication)
         )
-    )
-    return _validators(response, etag, changed)
+        context = {
+            # Read once for the JSON-LD and the template alike.
+            "publication": publication,
+            "publication_card_url": card_url(publication),
+            "expert": expert,
+            "answers": page_obj.object_list,
+            "page_obj": page_obj,
+            "jsonld": jsonld.script_tag(graph),
+            "image_url": image_url,
+        }
+        return HttpResponse(render_to_string("qa/expert_detail.html", context, request=request))
+
+    return conditional(request, etag=etag, last_modified=changed, render=render)
 
 
 class SearchPaginator(CappedPaginator):

@@ -245,7 +245,11 @@ def test_the_week(
     # The experts' emails: A is published; B, who declined, had only the invitation.
     alice_published = the_email(expert_a.email, "You’re published")
     assert f"{site}{column_path}" in open_links(alice_page, alice_published, site)
-    assert [m.subject for m in mail.outbox if expert_b.email in m.to] == [bob_invitation.subject]
+    # And, having signed in once from one browser, the notice of that sign-in.
+    assert [m.subject for m in mail.outbox if expert_b.email in m.to] == [
+        bob_invitation.subject,
+        "Your account was used to sign in from a new browser",
+    ]
 
     # 6. An anonymous visitor reads the column, in the source piece's order.
     visitor = browser_errors.watch(new_context()).new_page()

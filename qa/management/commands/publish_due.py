@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from qa.services import columns_overdue, columns_publish_due
+from qa.selectors import columns_overdue
+from qa.services import columns_publish_due
 
 
 class Command(BaseCommand):

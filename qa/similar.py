@@ -30,8 +30,8 @@ from django.core.cache import cache
 from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 
-from ..models import Question
-from ..search import significant_words
+from .models import Question
+from .search import significant_words
 
 SIMILAR_POOL_DAYS = 180
 SIMILAR_POOL_SIZE = 2000
