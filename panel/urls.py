@@ -31,6 +31,7 @@ urlpatterns = [
     path(
         settings.MARKDOWNX_UPLOAD_URLS_PATH.lstrip("/"), markdownx.upload, name="markdownx_upload"
     ),
+    path("newsletter/", include("qa.newsletter.urls")),
     path("", include("qa.urls")),
 ]
 
@@ -38,4 +39,18 @@ if settings.MEDIA_STORAGE == "filesystem":
     # The local media folder, in development and in single-machine production alike.
     urlpatterns.insert(
         1, path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media.media, name="media")
+    )
+
+if "anymail" in settings.INSTALLED_APPS:
+    # Mailgun's tracking webhook (signature checked by anymail): bounces and complaints
+    # suppress the address. Only this one provider's route is served.
+    from anymail.webhooks.mailgun import MailgunTrackingWebhookView
+
+    urlpatterns.insert(
+        0,
+        path(
+            "anymail/mailgun/tracking/",
+            MailgunTrackingWebhookView.as_view(),
+            name="mailgun_tracking_webhook",
+        ),
     )

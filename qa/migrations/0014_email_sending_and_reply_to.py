@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('qa', '0012_staff_browser'),
+        ('qa', '0013_newsletter'),
     ]
 
     operations = [

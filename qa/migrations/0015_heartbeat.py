@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('qa', '0013_email_sending_and_reply_to'),
+        ('qa', '0014_email_sending_and_reply_to'),
     ]
 
     operations = [
