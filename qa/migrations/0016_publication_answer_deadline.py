@@ -25,7 +25,7 @@ def answers_without_smart_quotes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('qa', '0013_newsletter'),
+        ('qa', '0015_heartbeat'),
     ]
 
     operations = [
