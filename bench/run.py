@@ -12,8 +12,8 @@
 5. measures the page cache under the week's work, each deployment with its own /healthz:
    300 column pages as served with nobody writing, then while bench/writer.py saves an expert's
    unpublished draft every 0.5 s and corrects one published column every 10 s; on PostgreSQL
-   with Redis, the same without the per-process copy (PAGE_CACHE_LOCAL_PAGES=0), and on the
-   embedded deployment (SQLite, no Redis; BENCH_EMBEDDED_COLUMNS published columns).
+   with Redis, and on the embedded deployment (SQLite, no Redis; BENCH_EMBEDDED_COLUMNS
+   published columns).
 
 BENCH_PHASES=cache runs step 5 only and replaces its section of bench/results.md. The port,
 the databases and Redis come from BENCH_PORT, BENCH_DATABASE_URL and BENCH_REDIS_URL.
@@ -457,14 +457,7 @@ def cache_phase(env, prepared, deployment):
 def cache_phases(env):
     """Step 5 on each deployment; returns the results section."""
     prepared = prepare({**env, "BENCH_ROWS": "column_cached"})
-    tables = [cache_phase(env, prepared, "PostgreSQL and Redis, each process's copy in front")]
-    tables.append(
-        cache_phase(
-            {**env, "PAGE_CACHE_LOCAL_PAGES": "0"},
-            prepared,
-            "PostgreSQL and Redis, no per-process copy (`PAGE_CACHE_LOCAL_PAGES=0`)",
-        )
-    )
+    tables = [cache_phase(env, prepared, "PostgreSQL and Redis")]
     embedded = {k: v for k, v in env.items() if k != "REDIS_URL"}
     embedded.update(DATABASE_URL=f"sqlite:///{DATA / 'embedded.sqlite3'}", **EMBEDDED_SCALE)
     prepared = prepare({**embedded, "BENCH_ROWS": "column_cached"})
