@@ -77,25 +77,26 @@ def test_database_url_and_redis_url_are_read():
     ]
 
 
-def test_production_defaults_to_the_database_task_backend_and_logs_to_stdout():
+def test_production_defaults_to_the_database_task_backend_logs_to_stdout_and_requires_2fa():
     result = manage(
         "shell",
         "-c",
         "from django.conf import settings as s; "
         "print(s.TASKS['default']['BACKEND'], s.LOGGING['handlers']['console']['stream'], "
         "s.STORAGES['staticfiles']['BACKEND'], s.DATABASES['default']['CONN_MAX_AGE'], "
-        "s.DATABASES['default']['CONN_HEALTH_CHECKS'])",
+        "s.DATABASES['default']['CONN_HEALTH_CHECKS'], s.STAFF_2FA_REQUIRED)",
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY="k" * 60,
         DJANGO_ALLOWED_HOSTS="panel.example.com",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split()[-5:] == [
+    assert result.stdout.split()[-6:] == [
         "django_tasks_db.DatabaseBackend",
         "ext://sys.stdout",
         "whitenoise.storage.CompressedManifestStaticFilesStorage",
         "60",
         "True",
+        "True",  # editors must sign in with a second factor
     ]
 
 
