@@ -41,6 +41,7 @@ help:
 	@echo "make worker       the task worker: periodic jobs and emails"
 	@echo "make smoke        gunicorn and db_worker on PostgreSQL and Redis: a column published by the worker"
 	@echo "make bench        load-test the production server (BENCH_DB=sqlite for SQLite)"
+	@echo "make bench-newsletter  one column to 100,000 subscribers by db_worker, killed twice"
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@set -e; PYTHON=$$($(find_python)); \
@@ -128,3 +129,8 @@ smoke: install
 
 bench: install
 	$(BIN)/python bench/run.py
+
+# The newsletter's send: db_worker to an SMTP sink on 127.0.0.1, the worker killed twice
+# (PostgreSQL; BENCH_NEWSLETTER_SUBSCRIBERS, default 100000).
+bench-newsletter: install
+	$(BIN)/python bench/newsletter.py

@@ -185,6 +185,7 @@ PERIODIC_JOBS = {
     "task_results_prune": "qa.periodic.task_results_prune",
     "emails_retry": "qa.emails.emails_retry",
     "tasks_reclaim_stalled": "qa.periodic.tasks_reclaim_stalled",
+    "newsletter_sends_resume": "qa.newsletter.sending.sends_resume",
     "retention": "qa.privacy.retention_run",
 }
 # What is kept about readers, and for how long (docs/privacy.md); run by the "retention" job.
@@ -337,6 +338,33 @@ ASK_ERROR_RATE_LIMIT_PER_HOUR = int(env("ASK_ERROR_RATE_LIMIT_PER_HOUR", "30"))
 ASK_MIN_SECONDS = int(env("ASK_MIN_SECONDS", "3"))
 # Same text from the same reader within this many hours is kept once.
 ASK_DUPLICATE_HOURS = int(env("ASK_DUPLICATE_HOURS", "24"))
+
+# The newsletter.
+NEWSLETTER_RATE_LIMIT_PER_HOUR = int(env("NEWSLETTER_RATE_LIMIT_PER_HOUR", "5"))
+# One confirmation email per address in this many hours, whoever asks; the link works this long.
+NEWSLETTER_CONFIRM_INTERVAL_HOURS = int(env("NEWSLETTER_CONFIRM_INTERVAL_HOURS", "24"))
+NEWSLETTER_CONFIRM_HOURS = int(env("NEWSLETTER_CONFIRM_HOURS", "48"))
+# Emails per batch over one connection; how long one worker run sends before queuing its
+# continuation; after how long without progress a run is taken for dead and its batch resumed.
+NEWSLETTER_BATCH_SIZE = int(env("NEWSLETTER_BATCH_SIZE", "100"))
+NEWSLETTER_TASK_SECONDS = int(env("NEWSLETTER_TASK_SECONDS", "60"))
+NEWSLETTER_LEASE_SECONDS = int(env("NEWSLETTER_LEASE_SECONDS", "120"))
+# Permanent SMTP refusals (5xx) in a row before an address is suppressed.
+NEWSLETTER_REJECTIONS_TO_SUPPRESS = int(env("NEWSLETTER_REJECTIONS_TO_SUPPRESS", "3"))
+
+# Bounces and complaints from Mailgun's tracking webhook (/anymail/mailgun/tracking/) suppress
+# the address; the webhook checks Mailgun's signature with this key. Needs the `anymail` extra.
+MAILGUN_WEBHOOK_SIGNING_KEY = env("MAILGUN_WEBHOOK_SIGNING_KEY", "")
+if MAILGUN_WEBHOOK_SIGNING_KEY:
+    try:
+        import anymail  # noqa: F401
+    except ImportError as error:
+        raise ImproperlyConfigured(
+            "MAILGUN_WEBHOOK_SIGNING_KEY is set but django-anymail is not installed. Install "
+            "the optional extra: `uv sync --extra anymail`."
+        ) from error
+    INSTALLED_APPS.append("anymail")
+    ANYMAIL = {"MAILGUN_WEBHOOK_SIGNING_KEY": MAILGUN_WEBHOOK_SIGNING_KEY}
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],

@@ -30,8 +30,23 @@ urlpatterns = [
     path(
         settings.MARKDOWNX_UPLOAD_URLS_PATH.lstrip("/"), markdownx.upload, name="markdownx_upload"
     ),
+    path("newsletter/", include("qa.newsletter.urls")),
     path("", include("qa.urls")),
 ]
+
+if "anymail" in settings.INSTALLED_APPS:
+    # Mailgun's tracking webhook (signature checked by anymail): bounces and complaints
+    # suppress the address. Only this one provider's route is served.
+    from anymail.webhooks.mailgun import MailgunTrackingWebhookView
+
+    urlpatterns.insert(
+        0,
+        path(
+            "anymail/mailgun/tracking/",
+            MailgunTrackingWebhookView.as_view(),
+            name="mailgun_tracking_webhook",
+        ),
+    )
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -23,3 +23,10 @@ class QaConfig(AppConfig):
         from . import search_index
 
         search_index.connect()
+
+        from django.apps import apps
+
+        if apps.is_installed("anymail"):
+            from .newsletter import webhooks
+
+            webhooks.connect()

@@ -120,6 +120,11 @@ class AskForm(forms.Form):
             "required": _("Consent: tick the box so that we may publish your question."),
         },
     )
+    newsletter = forms.BooleanField(
+        label=_("Email me new columns"),
+        required=False,
+        help_text=_("We send a link to confirm first. One click in any email stops them."),
+    )
     # Spam checks. Neither is ever an error: a failure stores the question as spam.
     website = forms.CharField(
         label=_("Leave this empty"),
@@ -138,15 +143,35 @@ class AskForm(forms.Form):
         Why a valid send looks automated, or ``""``. Call after ``is_valid()``, once per send:
         it spends the form's timestamp, so the next send with the same one is spam.
         """
-        if self.cleaned_data.get("website"):
-            return "filled the hidden website field"
-        elapsed = seconds_since(self.cleaned_data.get("started"))
-        if elapsed is None:
-            return "no valid form timestamp"
-        if elapsed < settings.ASK_MIN_SECONDS:
-            return f"sent {max(elapsed, 0):.1f}s after the form was drawn"
-        if elapsed > STARTED_MAX_AGE_SECONDS:
-            return "form timestamp older than a day"
-        if not started_token_spend(self.cleaned_data["started"]):
-            return "form timestamp already used by another send"
-        return ""
+        return spam_reason(self.cleaned_data)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("newsletter") and not cleaned.get("email") and "email" not in self.errors:
+            self.add_error(
+                "email",
+                forms.ValidationError(
+                    _("Your email: we need it to send you new columns (or untick the box)."),
+                    code="required_for_newsletter",
+                ),
+            )
+        return cleaned
+
+
+def spam_reason(cleaned_data):
+    """
+    Why a valid send of a public form (with ``website`` and ``started`` fields) looks
+    automated, or ``""``. Call once per send: it spends the form's timestamp.
+    """
+    if cleaned_data.get("website"):
+        return "filled the hidden website field"
+    elapsed = seconds_since(cleaned_data.get("started"))
+    if elapsed is None:
+        return "no valid form timestamp"
+    if elapsed < settings.ASK_MIN_SECONDS:
+        return f"sent {max(elapsed, 0):.1f}s after the form was drawn"
+    if elapsed > STARTED_MAX_AGE_SECONDS:
+        return "form timestamp older than a day"
+    if not started_token_spend(cleaned_data["started"]):
+        return "form timestamp already used by another send"
+    return ""

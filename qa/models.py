@@ -71,6 +71,20 @@ class Publication(models.Model):
     )
     answer_words_min = models.PositiveIntegerField(_("answer guide: fewest words"), default=80)
     answer_words_max = models.PositiveIntegerField(_("answer guide: most words"), default=250)
+    newsletter_from = models.CharField(
+        _("newsletter sender"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            'The newsletter\'s From, e.g. "The Expert Panel <column@example.com>". Empty: '
+            "the site's sender (DEFAULT_FROM_EMAIL)."
+        ),
+    )
+    newsletter_reply_to = models.EmailField(
+        _("newsletter replies go to"),
+        blank=True,
+        help_text=_("Where a reader's reply to the newsletter goes. Empty: the editors' address."),
+    )
 
     class Meta:
         verbose_name = _("publication settings")
@@ -563,3 +577,7 @@ class PageVersion(models.Model):
 
     def __str__(self):
         return f"{self.name}: {self.version}"
+
+
+# The newsletter's models live in their own module; importing them here registers them.
+from .newsletter.models import Delivery, NewsletterSend, Subscriber  # noqa: E402, F401

@@ -25,7 +25,17 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from qa.models import Answer, Column, Dispatch, Expert, Publication, Question, Transition
+from qa.models import (
+    Answer,
+    Column,
+    Dispatch,
+    Expert,
+    NewsletterSend,
+    Publication,
+    Question,
+    Subscriber,
+    Transition,
+)
 from qa.roles import EDITORS as EDITORS_GROUP
 
 from .factories import (
@@ -102,6 +112,8 @@ def world(django_user_model):
     Publication.current()
     transition = Transition.objects.create(action="column-published", column=column)
     dispatch = Dispatch.objects.create(key="k", to="x@example.com", subject="s")
+    subscriber = Subscriber.objects.create(email="sub@example.com")
+    send = NewsletterSend.objects.create(column=column, subject="s", html="", text="")
     attempt = AccessAttempt.objects.create(
         username="x",
         ip_address="192.0.2.1",
@@ -125,6 +137,8 @@ def world(django_user_model):
         "qa.publication": Publication.current(),
         "qa.transition": transition,
         "qa.dispatch": dispatch,
+        "qa.subscriber": subscriber,
+        "qa.newslettersend": send,
         "auth.user": editor,
         "auth.group": Group.objects.get(name=EDITORS_GROUP),
         "axes.accessattempt": attempt,
@@ -161,7 +175,8 @@ class NoRow:
 
 OWNED = {"qa.answer", "qa.expert"}  # experts see their own rows of these, nothing else
 EDITORIAL = {"qa.column", "qa.category", "qa.question", "qa.publication"}
-LOGS = {"qa.transition", "qa.dispatch"}  # written by services, read by editors
+# Written by services, read by editors (subscribers' addresses only with a permission).
+LOGS = {"qa.transition", "qa.dispatch", "qa.subscriber", "qa.newslettersend"}
 
 
 def admin_model_outcome(role, label, action, owner, model_admin, request_for):
@@ -226,7 +241,18 @@ def table_state():
     """Everything the matrix could change, to prove a refused POST changed nothing."""
     return {
         model.__name__: sorted(map(repr, model.objects.values_list()))
-        for model in [Answer, Expert, Column, Question, Publication, Transition, Dispatch, Group]
+        for model in [
+            Answer,
+            Expert,
+            Column,
+            Question,
+            Publication,
+            Transition,
+            Dispatch,
+            Group,
+            Subscriber,
+            NewsletterSend,
+        ]
     }
 
 
@@ -580,6 +606,40 @@ SITE_RULES = {
     "qa:ask": ("/ask/", every(OK), every(OK)),
     "qa:question_deleted": ("/questions/deleted/", every(OK), every(NOT_ALLOWED)),
     "qa:ask_similar": ("/ask/similar/?q=interview", every(OK), every(NOT_ALLOWED)),
+    # The newsletter: the form answers forged fields with its errors; every tokenised page
+    # answers a forged token with 404, to GET and POST alike.
+    "newsletter:subscribe": ("/newsletter/", every(OK), every(BAD)),
+    "newsletter:sent": ("/newsletter/sent/", every(OK), every(NOT_ALLOWED)),
+    "newsletter:confirm": ("/newsletter/confirm/forged/", every(NOT_FOUND), every(NOT_FOUND)),
+    "newsletter:preferences": (
+        "/newsletter/preferences/forged/",
+        every(NOT_FOUND),
+        every(NOT_FOUND),
+    ),
+    "newsletter:unsubscribe": (
+        "/newsletter/unsubscribe/forged/",
+        every(NOT_FOUND),
+        every(NOT_FOUND),
+    ),
+    # "Send the newsletter to myself first": POST only, editors only.
+    "admin:qa_newslettersend_test": [
+        (
+            "/admin/qa/newslettersend/test/{column}/",
+            staff_only(NOT_ALLOWED),
+            editors_only(REDIRECT),
+        ),
+        (
+            "/admin/qa/newslettersend/test/987654/",
+            staff_only(NOT_ALLOWED),
+            editors_only(NOT_FOUND),
+        ),
+    ],
+    # The provider's webhook: POST only, and refused without Mailgun's signature.
+    "mailgun_tracking_webhook": (
+        "/anymail/mailgun/tracking/",
+        every(NOT_ALLOWED),
+        every(BAD),
+    ),
     "markdownx_markdownify": (
         "/markdownx/markdownify/",
         lambda role: FORBIDDEN if role in SIGNED_OUT else NOT_ALLOWED,

@@ -321,7 +321,7 @@ def test_the_share_image_draws_any_payload_as_a_png(stage):
     print(f"\nShare image: {drawn} drawn with payloads as title, topic and experts, 0 failed")
 
 
-EMAIL_LINKS = {"status_url", "permalink", "password_url"}
+EMAIL_LINKS = {"status_url", "permalink", "password_url", "confirm_url"}
 # Links to the admin are built by the templates themselves, from an id: name -> the path.
 EMAIL_ADMIN_LINKS = {
     "answer_path": "/admin/qa/answer/1/change/",

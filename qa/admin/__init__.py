@@ -7,7 +7,15 @@ opens it.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from . import answers, columns, editorial, experts, landing, questions  # noqa: F401  (registration)
+from . import (  # noqa: F401  (registration)
+    answers,
+    columns,
+    editorial,
+    experts,
+    landing,
+    newsletter,
+    questions,
+)
 
 admin.site.site_header = _("Expert panel")
 admin.site.site_title = _("Expert panel admin")

@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 
 from .. import selectors
 from ..models import Answer, Column, Expert
+from ..newsletter.sending import newsletter_reach
 from ..services import (
     CORRECTABLE_FIELDS,
     TransitionNotAllowed,
@@ -386,6 +387,7 @@ class ColumnAdmin(PublicPagesAdmin, EditorOnlyAdmin):
             ),
             "stamp": stamp,
             "time_zone": settings.TIME_ZONE,
+            "newsletter_reach": newsletter_reach(column),
         }
 
     def unpublish_view(self, request, pk):

@@ -392,13 +392,41 @@ def column_publish(*, column, by):
             column=column,
             from_status=from_status,
             to_status=Column.Status.PUBLISHED,
-            note="published again: nobody emailed" if republished else "",
+            note=_republished_note(column) if republished else "",
         )
         pages_changed(column=column, listed=True)
         for email in emails:
             email_enqueue(**email.enqueue_arguments())
         share_image_enqueue(column)
+        _newsletter_send(column)
     return column
+
+
+def _newsletter_send(column):
+    """
+    The column to its subscribers: a job for the worker, started once the publish commits.
+    Published again, it only resumes a send that unpublishing stopped (nobody gets it twice).
+    """
+    from ..newsletter.tasks import newsletter_send_start
+
+    transaction.on_commit(lambda: newsletter_send_start.enqueue(column_id=column.pk))
+
+
+def _republished_note(column):
+    from ..newsletter.models import NewsletterSend
+
+    if NewsletterSend.objects.filter(column=column, status=NewsletterSend.Status.STOPPED).exists():
+        return "published again: only the newsletter's emails that unpublishing stopped go out"
+    return "published again: nobody emailed"
+
+
+def _newsletter_stop(column):
+    """Unpublished: the newsletter's emails not yet handed over are not sent."""
+    from ..newsletter.sending import send_stop
+
+    send = getattr(column, "newsletter_send", None) if column.pk else None
+    if send is not None:
+        send_stop(send)
 
 
 def column_unpublish(*, column, by, reason=""):
@@ -426,6 +454,7 @@ def column_unpublish(*, column, by, reason=""):
             note=reason.strip()[:2000],
         )
         pages_changed(column=column, listed=True)
+        _newsletter_stop(column)
     return column
 
 

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ..emails import absolute_url
 from ..forms import AskForm, seconds_since, started_token
-from ..models import Column, Question
+from ..models import Column, Question, Subscriber
+from ..newsletter.services import subscriber_request
 from ..privacy import reader_data
 from ..ratelimit import ask_error_limit, ask_limit, client_address, sender_hash
 from ..search import columns_like
@@ -48,6 +49,7 @@ def ask(request):
     form = AskForm(request.POST)
     if form.is_valid():
         ask_limit().hit(sender)
+        spam_reason = form.spam_reason()  # once: it spends the form's timestamp
         question, _created = question_submit(
             body=form.cleaned_data["body"],
             category=form.cleaned_data["category"],
@@ -55,8 +57,16 @@ def ask(request):
             name=form.cleaned_data["name"],
             email=form.cleaned_data["email"],
             sender_hash=sender,
-            spam_reason=form.spam_reason(),
+            spam_reason=spam_reason,
         )
+        if form.cleaned_data["newsletter"] and not spam_reason:
+            # The same double opt-in as /newsletter/: a link to confirm, at most once a day.
+            subscriber_request(
+                email=form.cleaned_data["email"],
+                topics=[],
+                source=Subscriber.Source.ASK_FORM,
+                sender_hash=sender,
+            )
         # Spam and repeats land on the same confirmation as any other question.
         return redirect("qa:question_sent", token=question.token)
 
