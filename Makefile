@@ -37,7 +37,8 @@ help:
 	@echo "make e2e     install Chromium and axe-core if missing, run the browser tests"
 	@echo "make lint    ruff check and format check, import contracts;  make format  to fix"
 	@echo "make prod-check   check --deploy with production settings (zero warnings)"
-	@echo "make serve-prod   collectstatic, migrate, gunicorn (needs DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS)"
+	@echo "make serve-prod PORT=N   collectstatic, migrate, gunicorn on port N serving pages, static and media"
+	@echo "                  (needs DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS)"
 	@echo "make worker       the task worker: periodic jobs and emails"
 	@echo "make smoke        gunicorn and db_worker on PostgreSQL and Redis: a column published by the worker"
 	@echo "make bench        load-test the production server (BENCH_DB=sqlite for SQLite)"
@@ -60,9 +61,13 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py load_demo
 
+# Links in pages, feeds, the sitemap and emails follow SITE_URL; in development that is the
+# address being served, unless SITE_URL is set.
+SITE_URL ?= http://$(HOST):$(PORT)
+
 run: demo
-	@echo "Serving http://$(HOST):$(PORT)/ (admin at /admin/). Ctrl-C stops."
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "Serving $(SITE_URL)/ (admin at /admin/). Ctrl-C stops."
+	SITE_URL=$(SITE_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -118,11 +123,10 @@ prod-check: install
 serve-prod: install
 	DJANGO_DEBUG=0 $(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	DJANGO_DEBUG=0 $(BIN)/python manage.py migrate --no-input
-	DJANGO_DEBUG=0 $(BIN)/gunicorn -c gunicorn.conf.py panel.wsgi
+	DJANGO_DEBUG=0 PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py panel.wsgi
 
 worker: install
-	$(BIN)/python manage.py periodic_start
-	$(BIN)/python manage.py db_worker --no-reload
+	$(BIN)/python manage.py worker --interval 1
 
 smoke: install
 	$(BIN)/python bench/smoke.py

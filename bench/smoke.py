@@ -9,7 +9,9 @@
 4. runs the demo's collecting column through the services: both experts submit, the editor
    approves both answers and schedules the column one minute ahead;
 5. checks the column is not public yet, then waits (at most SMOKE_WAIT_SECONDS, 150) for the
-   worker to publish it, and fetches its page, /feed/ and /healthz over HTTP;
+   worker to publish it, and fetches its page, /feed/ and /healthz over HTTP, and every image
+   the page links (headshots and their srcsets, an answer's inline image, og:image,
+   twitter:image and the JSON-LD image), each of which must be an image;
 6. stops every process it started and drops the database, whatever happened.
 
 The schedule step runs in a child process (``smoke.py schedule``) with the same environment,
@@ -17,6 +19,7 @@ so this script never imports Django itself.
 """
 
 import datetime
+import html.parser
 import json
 import os
 import secrets
@@ -127,6 +130,85 @@ def fetch(base, path):
         return error.code, error.read().decode(errors="replace")
 
 
+class ImageLinks(html.parser.HTMLParser):
+    """Every image URL a page links: img/source src and srcset, og:image, twitter:image, JSON-LD."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls = set()
+        self.in_json_ld = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("img", "source"):
+            if attrs.get("src"):
+                self.urls.add(attrs["src"])
+            for candidate in (attrs.get("srcset") or "").split(","):
+                if candidate.strip():
+                    self.urls.add(candidate.split()[0])
+        if tag == "meta" and attrs.get("property", attrs.get("name")) in (
+            "og:image",
+            "twitter:image",
+        ):
+            self.urls.add(attrs.get("content", ""))
+        self.in_json_ld = tag == "script" and attrs.get("type") == "application/ld+json"
+
+    def handle_endtag(self, tag):
+        self.in_json_ld = False
+
+    def handle_data(self, data):
+        if self.in_json_ld and data.strip():
+            self._json_images(json.loads(data))
+
+    def _json_images(self, node):
+        if isinstance(node, list):
+            for item in node:
+                self._json_images(item)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("image", "logo") and isinstance(value, str):
+                    self.urls.add(value)
+                elif key in ("image", "logo") and isinstance(value, dict) and "url" in value:
+                    self.urls.add(value["url"])
+                else:
+                    self._json_images(value)
+
+
+def fetch_head(base, path):
+    """(status, Content-Type, body length) of ``path``, as fetch() reaches it."""
+    request = urllib.request.Request(base + path, headers={"X-Forwarded-Proto": "https"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status, response.headers.get("Content-Type", ""), len(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Content-Type", ""), 0
+
+
+def check_images(base, site_url, page):
+    """Fetch every image the page links; each must answer 200 with an image type."""
+    parser = ImageLinks()
+    parser.feed(page)
+    urls = sorted(url for url in parser.urls if url)
+    expect(urls, "the column page links no image")
+    for url in urls:
+        expect(
+            url.startswith("/") or url.startswith(site_url),
+            f"{url} is on neither the site's address nor a path",
+        )
+        path = url.removeprefix(site_url)
+        # The share image is drawn by the worker after publishing: give it a moment.
+        deadline = time.monotonic() + 60
+        status, content_type, size = fetch_head(base, path)
+        while status == 404 and "/share/" in path and time.monotonic() < deadline:
+            time.sleep(1)
+            status, content_type, size = fetch_head(base, path)
+        expect(
+            status == 200 and content_type.startswith("image/") and size > 0,
+            f"{url} answered {status} {content_type} ({size} bytes)",
+        )
+    return urls
+
+
 def wait_for(check, *, seconds, what, processes=()):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -175,7 +257,7 @@ def run():
         web = start([GUNICORN, "-c", "gunicorn.conf.py", "panel.wsgi"], env, folder / "web.log")
         processes.append(("gunicorn", web))
         worker = start(
-            [PYTHON, "manage.py", "db_worker", "--no-reload", "--interval", "1"],
+            [PYTHON, "manage.py", "worker", "--interval", "1"],
             env,
             folder / "worker.log",
         )
@@ -213,6 +295,14 @@ def run():
         status, page = fetch(base, path)
         expect(status == 200 and column["title"] in page, f"{path} lacks its title")
         expect(all(name in page for name in column["experts"]), f"{path} lacks an expert")
+        images = check_images(base, env["SITE_URL"], page)
+        expect(
+            any("/headshots/" in url for url in images)
+            and any("/answers/" in url for url in images)
+            and any("/share/" in url for url in images),
+            f"the page lacks a headshot, an answer image or its share image: {images}",
+        )
+        log(f"{len(images)} image URLs the page links, each served as an image")
         status, feed = fetch(base, "/feed/")
         expect(status == 200, f"/feed/ answered {status}")
         expect(path in feed and column["title"] in feed, "/feed/ does not list the column")
@@ -237,21 +327,40 @@ def schedule():
 
     django.setup()
 
+    import io
+
     from django.contrib.auth import get_user_model
+    from django.core.files.storage import default_storage
+    from django.core.files.uploadedfile import SimpleUploadedFile
     from django.utils import timezone
+    from PIL import Image
 
     from qa.demo import COLLECTING_QUESTION, EDITOR
+    from qa.images import headshot_reencode, inline_image_reencode
     from qa.models import Column
     from qa.services import answer_approve, answer_submit, column_schedule
 
     editor = get_user_model().objects.get(username=EDITOR["username"])
     column = Column.objects.get(question__body=COLLECTING_QUESTION)
     answers = list(column.answers.select_related("expert__user").order_by("position"))
-    for answer in answers:
+
+    def upload(name, colour):
+        buffer = io.BytesIO()
+        Image.new("RGB", (400, 400), colour).save(buffer, "JPEG")
+        return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+    # An uploaded headshot and an answer image, as the admin and markdownx store them.
+    expert = answers[0].expert
+    expert.headshot = headshot_reencode(upload("face.jpg", (180, 90, 60)))
+    expert.save()
+    figure = inline_image_reencode(upload("figure.jpg", (20, 60, 120)))
+    figure = default_storage.save(f"answers/{figure.name}", figure)
+    for number, answer in enumerate(answers):
         answer_submit(
             answer=answer,
             headline=f"{answer.expert.name} on gaps",
-            body="Say what you did in those two years, briefly and without apology.",
+            body="Say what you did in those two years, briefly and without apology."
+            + (f"\n\n![A timeline]({default_storage.url(figure)})" if number == 0 else ""),
             version=answer.version,
             by=answer.expert.user,
         )

@@ -6,6 +6,8 @@ development default. With DJANGO_DEBUG=0 the settings refuse to load without a s
 allowed hosts, so a production process can never start on the development key.
 """
 
+import base64
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -82,8 +84,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost but for security headers: it compresses every page on its way out, the page
+    # cache's hits included.
     "django.middleware.security.SecurityMiddleware",
+    "qa.middleware.CompressionMiddleware",
     "qa.middleware.DatabaseUnavailableMiddleware",
+    "qa.middleware.StorageErrorMiddleware",
     # Before the session and the rest: a cached page needs none of them.
     "qa.pagecache.PageCacheMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -193,10 +199,19 @@ RETENTION_SPAM_DAYS = int(env("RETENTION_SPAM_DAYS", "30"))
 RETENTION_DECLINED_DAYS = int(env("RETENTION_DECLINED_DAYS", "180"))
 RETENTION_EMAIL_DAYS = int(env("RETENTION_EMAIL_DAYS", "30"))
 PERIODIC_INTERVAL_SECONDS = int(env("PERIODIC_INTERVAL_SECONDS", "60"))
+# /readyz answers 503 once the periodic jobs have not run for this long (3 ticks, at least
+# 3 minutes), or when the media folder has less than READY_MIN_FREE_BYTES free.
+READY_TICK_LATE_SECONDS = int(
+    env("READY_TICK_LATE_SECONDS", str(max(180, 3 * PERIODIC_INTERVAL_SECONDS)))
+)
+READY_MIN_FREE_BYTES = int(env("READY_MIN_FREE_BYTES", str(100 * 2**20)))
 TASK_RESULTS_KEEP_DAYS = int(env("TASK_RESULTS_KEEP_DAYS", "14"))
 # A task running longer than this is taken for one whose worker died, and queued again. Every
 # task finishes well within it (SMTP's own timeout is EMAIL_TIMEOUT).
 TASK_LEASE_SECONDS = int(env("TASK_LEASE_SECONDS", "600"))
+# `manage.py worker` waits 1, 2, 4 … seconds, at most this, between tries while the database
+# is unreachable, then carries on.
+WORKER_MAX_BACKOFF_SECONDS = int(env("WORKER_MAX_BACKOFF_SECONDS", "60"))
 
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out account or address is refused before its password is checked.
@@ -223,7 +238,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "qa.storage.MediaStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -290,8 +305,15 @@ if EMAIL_BACKEND.endswith("smtp.EmailBackend"):
         "timeout": int(env("EMAIL_TIMEOUT", "10")),
     }
 del EMAIL_BACKEND
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "The Expert Panel <panel@localhost>")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The sender's domain is SITE_URL's unless set: the one the mail provider signs for (SPF, DKIM;
+# docs/deploy.md). Message-IDs are on SITE_URL's host too (qa/mail.py).
+SITE_HOST = SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "localhost"
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"The Expert Panel <panel@{SITE_HOST}>")
+SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# Who hears of errors by email: DJANGO_ADMINS="ann@example.com, ops@example.com". Django mails
+# them every server error (500) in production, and the logging below every error the
+# platform's own code logs (a worker's failed job, an email given up on).
+ADMINS = env_list("DJANGO_ADMINS")
 EDITOR_EMAIL = env("EDITOR_EMAIL", "editors@localhost")
 
 # Markdown: the expert's live preview uses the very function that renders on save.
@@ -331,6 +353,9 @@ OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "The Expert Panel")
 # Emails whose sending fails are tried again, after 1, 2, 4, 8 … minutes, this many times in all.
 EMAIL_MAX_ATTEMPTS = int(env("EMAIL_MAX_ATTEMPTS", "6"))
 EMAIL_RETRY_SECONDS = int(env("EMAIL_RETRY_SECONDS", "60"))
+# An email marked as being handed over for longer than this was left by a sender that died:
+# it is resolved as uncertain and not sent again (qa/emails.py). Well above EMAIL_TIMEOUT.
+EMAIL_SENDING_LEASE_SECONDS = int(env("EMAIL_SENDING_LEASE_SECONDS", "300"))
 
 # Reader questions: how many an address may send.
 ASK_RATE_LIMIT_PER_HOUR = int(env("ASK_RATE_LIMIT_PER_HOUR", "5"))
@@ -338,6 +363,18 @@ ASK_ERROR_RATE_LIMIT_PER_HOUR = int(env("ASK_ERROR_RATE_LIMIT_PER_HOUR", "30"))
 ASK_MIN_SECONDS = int(env("ASK_MIN_SECONDS", "3"))
 # Same text from the same reader within this many hours is kept once.
 ASK_DUPLICATE_HOURS = int(env("ASK_DUPLICATE_HOURS", "24"))
+
+# The public pages' stylesheets, small enough to go inside each page (``{% inline_style %}``)
+# so that no request blocks the first paint. The CSP allows exactly these texts by their hash,
+# which, unlike a nonce, stays valid in a page served from the cache.
+INLINE_STYLES = {
+    name: (BASE_DIR / "static" / name).read_text(encoding="utf-8")
+    for name in ("css/site.css", "css/ask.css")
+}
+INLINE_STYLE_HASHES = [
+    f"'sha256-{base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()}'"
+    for text in INLINE_STYLES.values()
+]
 
 # The newsletter.
 NEWSLETTER_RATE_LIMIT_PER_HOUR = int(env("NEWSLETTER_RATE_LIMIT_PER_HOUR", "5"))
@@ -369,7 +406,7 @@ if MAILGUN_WEBHOOK_SIGNING_KEY:
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
-    "style-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE, *INLINE_STYLE_HASHES],
     "img-src": [CSP.SELF, "data:", *([MEDIA_ORIGIN] if MEDIA_ORIGIN else [])],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
@@ -383,7 +420,7 @@ X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -407,3 +444,34 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+if ADMINS and not DEBUG:
+    LOGGING["filters"] = {
+        "once_per_interval": {
+            "()": "qa.logfilters.OncePerInterval",
+            "seconds": int(env("ADMINS_MAIL_INTERVAL_SECONDS", "600")),
+        }
+    }
+    LOGGING["handlers"]["mail_admins"] = {
+        "class": "django.utils.log.AdminEmailHandler",
+        "level": "ERROR",
+        "filters": ["once_per_interval"],
+    }
+    LOGGING["loggers"]["qa"] = {"handlers": ["console", "mail_admins"], "propagate": False}
+
+# Error reporting to Sentry when SENTRY_DSN is set: `uv sync --extra sentry` (sentry-sdk).
+# No personal data is sent (send_default_pii off); performance tracing only if asked for.
+SENTRY_DSN = env("SENTRY_DSN")
+if SENTRY_DSN:
+    try:
+        import sentry_sdk
+    except ImportError as error:
+        raise ImproperlyConfigured(
+            "SENTRY_DSN is set but sentry-sdk is not installed. Install the optional extra: "
+            "`uv sync --extra sentry`, or unset SENTRY_DSN."
+        ) from error
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", "development" if DEBUG else "production"),
+        send_default_pii=False,
+        traces_sample_rate=float(env("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )

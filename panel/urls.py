@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from qa.admin import markdownx, signin
 from qa.admin.view_on_site import view_on_site
-from qa.views import health
+from qa.views import health, media, ready
 
 # A database outage that surfaces outside a view (a session saved in middleware) still answers
 # 503, not 500.
@@ -12,6 +12,7 @@ handler500 = "qa.views.errors.server_error"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("readyz", ready.readyz, name="readyz"),
     # Before the admin's own: sign-in in two steps (qa/admin/signin.py).
     *signin.urls(),
     # Before the admin's own: "View on site" scoped by role (qa/admin/view_on_site.py).
@@ -34,6 +35,12 @@ urlpatterns = [
     path("", include("qa.urls")),
 ]
 
+if settings.MEDIA_STORAGE == "filesystem":
+    # The local media folder, in development and in single-machine production alike.
+    urlpatterns.insert(
+        1, path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media.media, name="media")
+    )
+
 if "anymail" in settings.INSTALLED_APPS:
     # Mailgun's tracking webhook (signature checked by anymail): bounces and complaints
     # suppress the address. Only this one provider's route is served.
@@ -47,8 +54,3 @@ if "anymail" in settings.INSTALLED_APPS:
             name="mailgun_tracking_webhook",
         ),
     )
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

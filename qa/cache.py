@@ -106,3 +106,26 @@ class ResilientRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ResilientRedisCacheClient
+
+    # For a caller that must tell "not there" or "taken" from "Redis is down" (the duplicate
+    # lock: a False from ``add`` must not make it wait for a lock nobody holds). These raise
+    # the connection error instead of logging it, and the caller logs once.
+    def add_or_raise(self, key, value, timeout):
+        key = self.make_and_validate_key(key)
+        return RedisCacheClient.add(self._cache, key, value, self.get_backend_timeout(timeout))
+
+    def get_or_raise(self, key, default=None):
+        key = self.make_and_validate_key(key)
+        return RedisCacheClient.get(self._cache, key, default)
+
+
+def add_or_raise(cache, key, value, timeout):
+    """``cache.add`` that raises when the cache cannot be reached (any backend)."""
+    method = getattr(cache, "add_or_raise", None)
+    return method(key, value, timeout) if method else cache.add(key, value, timeout)
+
+
+def get_or_raise(cache, key, default=None):
+    """``cache.get`` that raises when the cache cannot be reached (any backend)."""
+    method = getattr(cache, "get_or_raise", None)
+    return method(key, default) if method else cache.get(key, default)

@@ -4,5 +4,12 @@ from .models import Publication
 
 
 def publication(request):
-    """The publication's name and standing settings, read only when a template asks."""
-    return {"publication": SimpleLazyObject(Publication.current)}
+    """The publication's name, standing settings and card, read only when a template asks."""
+    from .views.card import card_url
+
+    current = SimpleLazyObject(Publication.current)
+    return {
+        "publication": current,
+        # The publication's card: og:image wherever a page has no image of its own.
+        "publication_card_url": SimpleLazyObject(lambda: card_url(current)),
+    }

@@ -1,20 +1,33 @@
 """
 Every email the platform sends goes through ``email_enqueue``: it is queued after the current
 transaction commits (never for a rolled-back change), rendered and sent by a task, and keyed so
-that it is sent at most once however often the task runs. A failed send is recorded on its
-``Dispatch`` row and tried again later, with a growing delay, by the task itself where the task
-backend can defer, and by ``manage.py retry_emails`` in any case.
+that it is sent at most once however often the task runs, and whatever process dies when.
+A failed send is recorded on its ``Dispatch`` row and tried again later, with a growing delay,
+by the task itself where the task backend can defer, and by ``manage.py retry_emails`` in any
+case.
+
+At most once, across a kill: a send is three steps, each committed before the next begins.
+
+1. ``dispatch_claim`` locks the row, marks it ``sending_at`` and commits;
+2. ``dispatch_send`` hands the message to the mail server, outside any transaction;
+3. the outcome (``sent_at``, or the error and the next try) is committed, clearing
+   ``sending_at``.
+
+A sender killed between 1 and 3 leaves ``sending_at`` set. Whoever finds the row after the
+lease (EMAIL_SENDING_LEASE_SECONDS: the task run again, or ``emails_retry``) resolves it as
+"uncertain": never sent again, logged as an error, explained on the row. The Message-ID is
+derived from the key (``qa.mail.message_id``), so the provider's logs tell whether it went out.
 """
 
 import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from .mail import automated_message, message_id
 from .models import Dispatch
 
 logger = logging.getLogger(__name__)
@@ -59,23 +72,92 @@ def retry_delay(attempts):
     return timedelta(seconds=settings.EMAIL_RETRY_SECONDS * 2 ** max(attempts - 1, 0))
 
 
-def dispatch_attempt(dispatch):
+# Outcomes of ``dispatch_claim`` that send nothing.
+ALREADY_SENT = "already sent"
+BEING_SENT = "being sent"
+GAVE_UP = "gave up"
+UNCERTAIN = "uncertain: not sent again"
+NO_SUCH_EMAIL = "no such email"
+ERASED = "erased before it went out"
+
+UNCERTAIN_NOTE = (
+    "The sender stopped while handing this email to the mail server, and never recorded the "
+    "outcome: the server may have accepted it. It is not sent again (at most once); look for "
+    "its Message-ID at the provider before sending it by hand."
+)
+
+
+def sending_lease():
+    """How long a hand-over may take before its row counts as left behind by a dead sender."""
+    return timedelta(seconds=settings.EMAIL_SENDING_LEASE_SECONDS)
+
+
+def dispatch_claim(pk, *, now=None):
     """
-    Send one unsent email, on a row the caller has locked with ``select_for_update``.
+    Step 1 of a send, in its own transaction: lock the row and decide. Returns ``(dispatch,
+    None)`` when the caller is to send it, having committed ``sending_at`` (and a next try
+    after the lease, so that ``emails_retry`` comes back to a row whose sender died); else
+    ``(None, outcome)``.
+
+    A row still marked as being handed over after the lease was left by a sender that died
+    between the hand-over and recording its outcome. It is resolved here, explicitly: it may
+    have gone out, so it is never sent again. The row keeps ``sending_at``, loses its next try,
+    and says so in ``last_error``; an error is logged for whoever watches the logs.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        dispatch = Dispatch.objects.select_for_update().filter(pk=pk).first()
+        if dispatch is None:
+            return None, NO_SUCH_EMAIL
+        if dispatch.sent_at is not None:
+            return None, ALREADY_SENT
+        if not dispatch.to:
+            # Erased before it went out (its question deleted): nothing to send, never again.
+            if dispatch.retry_at is not None:
+                dispatch.retry_at = None
+                dispatch.save(update_fields=["retry_at"])
+            return None, ERASED
+        if dispatch.sending_at is not None:
+            if dispatch.retry_at is None:
+                return None, UNCERTAIN
+            if now < dispatch.sending_at + sending_lease():
+                return None, BEING_SENT
+            dispatch.retry_at = None
+            dispatch.last_error = UNCERTAIN_NOTE
+            dispatch.save(update_fields=["retry_at", "last_error"])
+            logger.error(
+                "Email %s (row %s) was being handed over since %s when its sender stopped; "
+                "not sent again (at most once). Message-ID %s",
+                dispatch.key,
+                dispatch.pk,
+                dispatch.sending_at.isoformat(),
+                message_id(dispatch.key),
+            )
+            return None, UNCERTAIN
+        if dispatch.attempts and dispatch.retry_at is None:
+            return None, GAVE_UP
+        dispatch.attempts += 1
+        dispatch.sending_at = now
+        dispatch.retry_at = now + sending_lease()
+        dispatch.save(update_fields=["attempts", "sending_at", "retry_at"])
+        return dispatch, None
+
+
+def dispatch_send(dispatch):
+    """
+    Steps 2 and 3, outside any transaction: hand the claimed email to the mail server, then
+    record the outcome in a transaction of its own.
 
     A failure (SMTP down, refused, timed out) is recorded on the row, with when to try next, and
     never raised: the request or task that asked for the email carries on. After
     EMAIL_MAX_ATTEMPTS failures the row gives up, with no next try, and an error is logged.
     Returns True when the email went out.
     """
-    if not dispatch.to:
-        # Erased before it went out (its question deleted): nothing to send, never again.
-        dispatch.retry_at = None
-        dispatch.save(update_fields=["retry_at"])
-        return False
-    dispatch.attempts += 1
+    message = automated_message(
+        key=dispatch.key, to=dispatch.to, subject=dispatch.subject, body=dispatch.body
+    )
     try:
-        send_mail(dispatch.subject, dispatch.body, None, [dispatch.to])
+        message.send()
     except Exception as error:  # any mail backend's failure: the row records it
         # A refused recipient's error names the address: neither the row nor the log keeps it.
         dispatch.last_error = f"{type(error).__name__}: {error}".replace(
@@ -101,12 +183,24 @@ def dispatch_attempt(dispatch):
                 dispatch.retry_at.isoformat(),
                 dispatch.last_error,
             )
-        dispatch.save(update_fields=["attempts", "last_error", "retry_at"])
+        dispatch.sending_at = None
+        Dispatch.objects.filter(pk=dispatch.pk).update(
+            sending_at=None, last_error=dispatch.last_error, retry_at=dispatch.retry_at
+        )
         return False
-    dispatch.sent_at = timezone.now()
-    dispatch.retry_at = None
-    dispatch.save(update_fields=["attempts", "sent_at", "retry_at"])
+    dispatch.sent_at, dispatch.sending_at, dispatch.retry_at = timezone.now(), None, None
+    Dispatch.objects.filter(pk=dispatch.pk).update(
+        sent_at=dispatch.sent_at, sending_at=None, retry_at=None
+    )
     return True
+
+
+def dispatch_deliver(pk):
+    """Claim and send one email: True sent, False failed (a next try is set), else None."""
+    dispatch, _outcome = dispatch_claim(pk)
+    if dispatch is None:
+        return None
+    return dispatch_send(dispatch)
 
 
 def dispatches_due(now=None):
@@ -116,12 +210,8 @@ def dispatches_due(now=None):
 
 
 def dispatch_retry(pk):
-    """Try one due email again, locked so that two runners never both send it."""
-    with transaction.atomic():
-        dispatch = Dispatch.objects.select_for_update().filter(pk=pk).first()
-        if dispatch is None or dispatch.sent_at is not None or dispatch.retry_at is None:
-            return None
-        return dispatch_attempt(dispatch)
+    """Try one due email again: claimed first, so that two runners never both send it."""
+    return dispatch_deliver(pk)
 
 
 def emails_retry(*, now=None):

@@ -1,6 +1,15 @@
-"""RSS 2.0 and Atom feeds of published columns, site-wide and per topic, each item in full."""
+"""
+RSS 2.0 and Atom feeds of published columns, site-wide and per topic, each item in full.
+
+Every address in a feed is on SITE_URL, whatever the request came in on, like the pages'
+canonical links. An item's id (RSS ``guid``, Atom ``id``) is a ``tag:`` URI (RFC 4151),
+``tag:<SITE_URL's host>,<the day the column was created>:column:<its id>``: it never changes
+when a column's title, slug or publication date is corrected, so feed readers never show a
+column twice. It is not an address; the item's link is.
+"""
 
 import re
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -42,13 +51,43 @@ class RSSFeed(XMLSafe, Rss201rev2Feed):
 
 
 class AtomFeed(XMLSafe, Atom1Feed):
-    pass
+    """Atom with one ``<author>`` per expert (Django's writes a single one)."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        for author in item.get("authors", ()):
+            handler.startElement("author", {})
+            handler.addQuickElement("name", xml_text(author["name"]))
+            handler.addQuickElement("uri", author["uri"])
+            handler.endElement("author")
+
+
+class RSSWithCreators(RSSFeed):
+    """RSS with one Dublin Core ``<dc:creator>`` per expert (RSS's own ``<author>`` is an email)."""
+
+    def rss_attributes(self):
+        return {**super().rss_attributes(), "xmlns:dc": "http://purl.org/dc/elements/1.1/"}
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        for author in item.get("authors", ()):
+            handler.addQuickElement("dc:creator", xml_text(author["name"]))
+
+
+def absolute(path):
+    """``path`` on SITE_URL: Django leaves an absolute address as it is."""
+    return f"{settings.SITE_URL}{path}"
+
+
+def item_id(column):
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"tag:{host},{column.created_at:%Y-%m-%d}:column:{column.pk}"
 
 
 class LatestColumnsFeed(Feed):
     """The newest columns, each item carrying the full column with its answers."""
 
-    feed_type = RSSFeed
+    feed_type = RSSWithCreators
 
     def title(self):
         return Publication.current().name
@@ -58,10 +97,10 @@ class LatestColumnsFeed(Feed):
         return escape(Publication.current().tagline)
 
     def link(self):
-        return "/"
+        return absolute("/")
 
     def feed_url(self):
-        return "/feed/"
+        return absolute("/feed/")
 
     def columns(self):
         return selectors.column_with_answers(selectors.published_columns())
@@ -76,10 +115,10 @@ class LatestColumnsFeed(Feed):
         return render_to_string("qa/feed_item.html", {"column": item})
 
     def item_link(self, item):
-        return item.get_absolute_url()
+        return absolute(item.get_absolute_url())
 
     def item_guid(self, item):
-        return f"{settings.SITE_URL}/columns/{item.pk}"
+        return item_id(item)
 
     item_guid_is_permalink = False
 
@@ -92,19 +131,20 @@ class LatestColumnsFeed(Feed):
     def item_categories(self, item):
         return [item.category.name]
 
-    def item_author_name(self, item):
-        names = []
+    def item_extra_kwargs(self, item):
+        authors = []
         for answer in item.published_answers:
-            if answer.expert.name not in names:
-                names.append(answer.expert.name)
-        return ", ".join(names) or None
+            expert = answer.expert
+            if all(author["name"] != expert.name for author in authors):
+                authors.append({"name": expert.name, "uri": absolute(expert.get_absolute_url())})
+        return {"authors": authors}
 
 
 class LatestColumnsAtomFeed(LatestColumnsFeed):
     feed_type = AtomFeed
 
     def feed_url(self):
-        return "/feed/atom/"
+        return absolute("/feed/atom/")
 
     def subtitle(self):
         return self.description()
@@ -123,10 +163,10 @@ class CategoryFeed(LatestColumnsFeed):
         return escape(obj.description or f"Columns on {obj.name}.")
 
     def link(self, obj):
-        return obj.get_absolute_url()
+        return absolute(obj.get_absolute_url())
 
     def feed_url(self, obj):
-        return f"/topics/{obj.slug}/feed/"
+        return absolute(f"/topics/{obj.slug}/feed/")
 
     def items(self, obj):
         return self.columns().filter(category=obj)[:FEED_LENGTH]

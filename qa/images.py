@@ -186,6 +186,8 @@ def headshot_sources(expert, *, storage=default_storage):
         "webp": srcset("webp"),
         "jpeg": srcset("jpg"),
         "src": storage.url(rendition_name(expert.headshot.name, RENDITION_SIZES[1], "jpg")),
+        # The largest square, for og:image and the profile's JSON-LD.
+        "large": storage.url(rendition_name(expert.headshot.name, RENDITION_SIZES[-1], "jpg")),
     }
 
 
@@ -281,3 +283,27 @@ def share_image_ensure(column, answers, *, storage=default_storage):
     if old and old != name:
         storage.delete(old)
     return name
+
+
+def publication_card_draw(publication):
+    """The publication's 1200×630 PNG card (home, topics, the panel): its name and tagline."""
+    width, height = SHARE_SIZE
+    image = Image.new("RGB", SHARE_SIZE, PAPER)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, 0, width, 14], fill=ACCENT)
+    y = 200
+    for line in textwrap.wrap(publication.name, width=26)[:3]:
+        draw.text((72, y), line, font=_font(72, bold=True), fill=INK)
+        y += 88
+    for line in textwrap.wrap(publication.tagline, width=44)[:2]:
+        draw.text((72, y + 24), line, font=_font(40), fill=ACCENT)
+        y += 52
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def publication_card_version(publication):
+    """A digest of what the card shows: its URL changes when the name or tagline does."""
+    text = f"{publication.name}\n{publication.tagline}"
+    return hashlib.sha256(text.encode()).hexdigest()[:12]

@@ -42,6 +42,19 @@ def new_status_token():
     return secrets.token_urlsafe(24)
 
 
+def cut_at_word(text, limit):
+    """
+    ``text`` on one line and at most ``limit`` characters (plus "…" when shortened), cut after
+    the last whole word that fits: titles, subjects and lists never show half a word.
+    """
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = text[: limit + 1]
+    cut = head.rsplit(" ", 1)[0] if " " in head else text[:limit]
+    return cut.rstrip(" ,;:.-–—") + "…"
+
+
 def body_fingerprint(text):
     """A digest of a question's text that ignores case, white space and Unicode forms."""
     normalised = unicodedata.normalize("NFKC", text or "").casefold()
@@ -71,6 +84,14 @@ class Publication(models.Model):
     )
     answer_words_min = models.PositiveIntegerField(_("answer guide: fewest words"), default=80)
     answer_words_max = models.PositiveIntegerField(_("answer guide: most words"), default=250)
+    reply_to = models.EmailField(
+        _("reply-to address"),
+        blank=True,
+        help_text=_(
+            "Where replies to the platform's automated emails go. Empty: the editors' address "
+            "(EDITOR_EMAIL)."
+        ),
+    )
     newsletter_from = models.CharField(
         _("newsletter sender"),
         max_length=200,
@@ -180,12 +201,15 @@ class Question(TimeStamped):
         constraints = [status_check("status", QuestionStatus)]
 
     def __str__(self):
-        excerpt = " ".join(self.body.split())
-        return excerpt[:60] + ("…" if len(excerpt) > 60 else "") or f"Question {self.pk}"
+        return cut_at_word(self.body, 60) or f"Question {self.pk}"
 
     def save(self, *args, **kwargs):
         self.fingerprint = body_fingerprint(self.body)
         super().save(*args, **kwargs)
+
+    def proposed_title(self):
+        """A column title to start from: the question's opening words, never half a word."""
+        return cut_at_word(self.body, 80).removesuffix("…")
 
     def get_status_url(self):
         """The reader's private link: whoever holds it can see and delete the question."""
@@ -523,6 +547,16 @@ class Dispatch(models.Model):
         blank=True, help_text=_("Rendered once, so every retry sends the very same text.")
     )
     sent_at = models.DateTimeField(null=True, blank=True)
+    sending_at = models.DateTimeField(
+        _("handed over at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set, and committed, before the email is handed to the mail server; cleared when "
+            "the outcome is recorded. Still set after the lease: the sender died mid-send, the "
+            "email may have gone out, and it is never sent again (docs: SECURITY.md)."
+        ),
+    )
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     retry_at = models.DateTimeField(
@@ -577,6 +611,23 @@ class PageVersion(models.Model):
 
     def __str__(self):
         return f"{self.name}: {self.version}"
+
+
+class Heartbeat(models.Model):
+    """
+    When a recurring piece of work last finished (``periodic``: the worker's tick, or cron's
+    ``run_periodic``). The readiness view reads it; nothing else depends on it.
+    """
+
+    name = models.CharField(max_length=50, primary_key=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self):
+        return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"
 
 
 # The newsletter's models live in their own module; importing them here registers them.

@@ -6,7 +6,7 @@ from .admin import preview
 from .feeds import CategoryFeed, LatestColumnsAtomFeed, LatestColumnsFeed
 from .pagecache import cached
 from .sitemaps import SITEMAPS
-from .views import ask, public
+from .views import ask, card, public
 
 app_name = "qa"
 
@@ -25,6 +25,7 @@ urlpatterns = [
     path("feed/atom/", require_safe(cached(LatestColumnsAtomFeed())), name="feed_atom"),
     path("sitemap.xml", require_safe(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", public.robots_txt, name="robots"),
+    path("card/<slug:version>.png", card.publication_card, name="publication_card"),
     path("favicon.ico", public.favicon, name="favicon"),
     path("preview/columns/<int:pk>/", preview.column_preview, name="column_preview"),
     path("ask/", ask.ask, name="ask"),

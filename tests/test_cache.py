@@ -80,3 +80,58 @@ def test_a_reachable_redis_is_used(settings):
     assert cache.add("n", 1) is True
     assert cache.incr("n") == 2
     cache.delete_many(["k", "n"])
+
+
+def this_threads_sleeps(record):
+    """time.sleep that records this thread's sleeps instead (other threads, such as the page
+    cache's listener reconnecting, sleep for real)."""
+    import threading
+    import time
+
+    real_sleep, mine = time.sleep, threading.current_thread()
+
+    def sleep(seconds):
+        if threading.current_thread() is mine:
+            record.append(seconds)
+        else:
+            real_sleep(seconds)
+
+    return sleep
+
+
+def test_the_duplicate_lock_fails_open_at_once_with_one_warning(
+    db, redis_down, caplog, monkeypatch
+):
+    """The resilient cache's add answers False when Redis is down: the lock must not take that
+    for "held by someone else" and poll 60 times."""
+    from qa.services import question_submit
+    from qa.services import questions as service
+
+    from .factories import CategoryFactory
+
+    sleeps = []
+    monkeypatch.setattr(service.time, "sleep", this_threads_sleeps(sleeps))
+    caplog.set_level("WARNING")
+    question, created = question_submit(
+        body="Redis is down and I still have a question about interviews.",
+        category=CategoryFactory(),
+        email="reader@example.com",
+    )
+    assert created and question.pk
+    assert sleeps == []
+    lock_warnings = [r for r in caplog.records if "duplicate lock" in r.getMessage()]
+    assert len(lock_warnings) == 1
+    assert "went ahead without its duplicate lock" in lock_warnings[0].getMessage()
+
+
+def test_a_held_lock_is_still_waited_for_when_redis_is_up(settings, monkeypatch):
+    """With a cache that answers, the lock still polls while another holder has it."""
+    from qa.services import questions as service
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.add("question-submit:abc", "someone-else", 10)
+    sleeps = []
+    monkeypatch.setattr(service.time, "sleep", this_threads_sleeps(sleeps))
+    release = service.question_submit_lock("abc")
+    release()
+    assert len(sleeps) == service.SUBMIT_LOCK_POLLS

@@ -496,6 +496,8 @@ VIEW_ON_SITE = [
 # name: (URL to try, GET rule, POST rule or None: "refused as GET is, else the admin's tests").
 SITE_RULES = {
     "healthz": ("/healthz", every(OK), every(OK)),
+    # Readiness: the same for everyone, read-only; 503 here, where no periodic tick has run.
+    "readyz": ("/readyz", every("503"), every(NOT_ALLOWED)),
     "qa:home": ("/", every(OK), every(NOT_ALLOWED)),
     "qa:column": ("/columns/{slug}/", every(OK), every(NOT_ALLOWED)),
     "qa:category": ("/topics/no-such-topic/", every(NOT_FOUND), every(NOT_ALLOWED)),
@@ -597,6 +599,13 @@ SITE_RULES = {
         ("/topics/no-such-topic/feed/", every(NOT_FOUND), every(NOT_ALLOWED)),
     ],
     "qa:sitemap": ("/sitemap.xml", every(OK), every(NOT_ALLOWED)),
+    # Uploaded files: public, read-only; nothing outside the media folder.
+    "media": [
+        ("/media/headshots/nobody.jpg", every(NOT_FOUND), every(NOT_ALLOWED)),
+        ("/media/../panel/settings.py", every(NOT_FOUND), every(NOT_ALLOWED)),
+    ],
+    # The publication's card (og:image): an old version redirects to the current one.
+    "qa:publication_card": ("/card/0123abcd.png", every(REDIRECT), every(NOT_ALLOWED)),
     # Drafts included, so editors only: an expert must not read the others' answers early.
     "qa:column_preview": [
         ("/preview/columns/{column}/", editors_only(OK), editors_only(OK)),

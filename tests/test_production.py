@@ -224,6 +224,10 @@ class SMTPServer(socketserver.ThreadingTCPServer):
         self.hold = threading.Event()
         self.held = threading.Event()
         self.release = threading.Event()
+        # With ``hold_quit`` set, the client's QUIT after an accepted message waits for
+        # ``release``: the sender is stuck after the hand-over, before it records the outcome.
+        self.hold_quit = threading.Event()
+        self.quit_held = threading.Event()
 
 
 class SMTPHandler(socketserver.StreamRequestHandler):
@@ -253,6 +257,10 @@ class SMTPHandler(socketserver.StreamRequestHandler):
                 recipients.append(line.decode().split(":", 1)[1].strip().strip("<>"))
                 self.reply("250 ok")
             elif verb == b"QUIT":
+                if self.server.hold_quit.is_set() and self.server.received:
+                    self.server.hold_quit.clear()
+                    self.server.quit_held.set()
+                    self.server.release.wait(timeout=60)
                 self.reply("221 bye")
                 return
             else:
@@ -340,7 +348,8 @@ def test_a_worker_killed_mid_task_publishes_once_and_emails_once(
     assert tasks_reclaim_stalled() == 1
 
     # 2. Killed while sending the first email: the SMTP server has the message but never
-    #    said it was accepted.
+    #    said it was accepted. The row was marked as being handed over: it is resolved as
+    #    uncertain and never sent again (at most once), so that email is lost, not doubled.
     smtp.hold.set()
     with process(worker, editor_env, tmp_path / "worker2.log") as child:
         assert smtp.held.wait(timeout=60), "the worker never sent an email"
@@ -351,15 +360,78 @@ def test_a_worker_killed_mid_task_publishes_once_and_emails_once(
     assert Column.objects.get(pk=column.pk).status == Column.Status.PUBLISHED
     assert tasks_reclaim_stalled() == 1
 
-    # 3. A healthy worker finishes the queue and stops.
-    with process([*worker, "--batch"], editor_env, tmp_path / "worker3.log") as child:
+    # 3. A healthy worker finishes the queue and stops (the hand-over's lease is over).
+    healthy_env = {**editor_env, "EMAIL_SENDING_LEASE_SECONDS": "0"}
+    with process([*worker, "--batch"], healthy_env, tmp_path / "worker3.log") as child:
         child.wait(timeout=120)
     recipients = sorted(to for message in smtp.received for to in message[0])
+    uncertain = Dispatch.objects.filter(sent_at__isnull=True, sending_at__isnull=False)
     print(
         f"\nWorker killed mid-task: {faults} SIGKILLs, {len(smtp.received)} emails received, "
+        f"{uncertain.count()} uncertain (not resent), "
         f"{column.transitions.filter(action='column_publish').count()} publication"
     )
     assert column.transitions.filter(action="column_publish").count() == 1
-    assert recipients == sorted([column.question.email, expert_a.email, expert_b.email])
-    assert Dispatch.objects.filter(sent_at__isnull=False).count() == 3
-    assert Dispatch.objects.filter(sent_at__isnull=True).count() == 0
+    everyone = sorted([column.question.email, expert_a.email, expert_b.email])
+    assert len(recipients) == len(set(recipients)) == 2  # none twice; the killed one not resent
+    assert set(recipients) < set(everyone)
+    assert Dispatch.objects.filter(sent_at__isnull=False).count() == 2
+    assert uncertain.count() == 1
+    assert uncertain.get().to == (set(everyone) - set(recipients)).pop()
+    assert "not sent again" in uncertain.get().last_error
+    assert Dispatch.objects.filter(sent_at__isnull=True, sending_at__isnull=True).count() == 0
+
+
+def test_a_worker_killed_after_the_server_accepted_never_sends_it_again(
+    production_env, smtp, tmp_path, settings
+):
+    """
+    The kill that used to double an email: the server has said 250, the worker is waiting for
+    the reply to QUIT, and it dies before recording ``sent_at``. The reclaimed task finds the
+    row still marked as being handed over and resolves it as uncertain: one email, not two.
+    """
+    env = {
+        **production_env,
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(SMTP_PORT),
+        "EMAIL_TIMEOUT": "30",
+        "SITE_URL": "https://panel.example.com",
+    }
+    subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c",
+         "from django.db import transaction\n"
+         "from qa.emails import email_enqueue\n"
+         "with transaction.atomic():\n"
+         "    email_enqueue(key='kill-after-250:1', to='reader@example.com',\n"
+         "                  subject='Your question', template='question_received',\n"
+         "                  context={'signature': 'D'})"],
+        cwd=ROOT, env=env, check=True, timeout=60,
+    )  # fmt: skip
+    worker = [PYTHON, "manage.py", "db_worker", "--no-reload", "--interval", "0.2",
+              "--no-startup-delay"]  # fmt: skip
+    settings.TASK_LEASE_SECONDS = 0
+    smtp.hold_quit.set()
+    with process(worker, env, tmp_path / "worker1.log") as child:
+        assert smtp.quit_held.wait(timeout=60), "the worker never sent the email"
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait(timeout=10)
+    smtp.release.set()
+    assert len(smtp.received) == 1
+    row = Dispatch.objects.get(key="kill-after-250:1")
+    assert row.sent_at is None and row.sending_at is not None  # the outcome never recorded
+    assert tasks_reclaim_stalled() == 1
+
+    healthy = {**env, "EMAIL_SENDING_LEASE_SECONDS": "0"}
+    with process([*worker, "--batch"], healthy, tmp_path / "worker2.log") as child:
+        child.wait(timeout=120)
+    row.refresh_from_db()
+    print(
+        f"\nWorker killed after the server's 250: {len(smtp.received)} email received, "
+        f"row resolved as: {row.last_error[:60]}…"
+    )
+    assert len(smtp.received) == 1
+    assert row.sent_at is None and row.retry_at is None and "not sent again" in row.last_error
+    (message,) = [data for _to, data in smtp.received]
+    assert b"Message-ID: <" in message and b"@panel.example.com>" in message
+    assert b"Auto-Submitted: auto-generated" in message

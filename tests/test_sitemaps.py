@@ -1,6 +1,7 @@
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.conf import settings
 
 from .factories import AnswerFactory, CategoryFactory, ColumnFactory, ExpertFactory
 
@@ -17,7 +18,7 @@ def test_sitemap_lists_published_columns_public_experts_and_topics_only(client):
     member = ExpertFactory()
 
     root = ET.fromstring(client.get("/sitemap.xml").content)  # noqa: S314 - our own output
-    paths = {loc.text.split("testserver", 1)[1] for loc in root.iter(f"{NS}loc")}
+    paths = {loc.text.removeprefix(settings.SITE_URL) for loc in root.iter(f"{NS}loc")}
     assert public.get_absolute_url() in paths
     assert public.category.get_absolute_url() in paths
     assert member.get_absolute_url() in paths

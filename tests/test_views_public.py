@@ -228,11 +228,13 @@ def jsonld_of(html):
 
 
 def test_jsonld_describes_article_question_answers_and_people(client, source_column):
-    graph = jsonld_of(client.get(source_column.get_absolute_url()).text)
-    assert graph["@type"] == "Article"
-    assert graph["headline"] == source_column.title
-    question = graph["mainEntity"]
-    assert question["@type"] == "Question"
+    nodes = {
+        node["@type"]: node
+        for node in jsonld_of(client.get(source_column.get_absolute_url()).text)["@graph"]
+    }
+    assert nodes["Article"]["headline"] == source_column.title
+    question = nodes["Question"]
+    assert nodes["QAPage"]["mainEntity"] == {"@id": question["@id"]}
     assert question["text"] == source_column.question.body
     assert [a["@type"] for a in question["suggestedAnswer"]] == ["Answer"] * 4
     debra = question["suggestedAnswer"][0]["author"]
@@ -245,7 +247,8 @@ def test_jsonld_survives_a_title_with_a_closing_script_tag(client):
     answer = AnswerFactory(column=ColumnFactory(published=True, title=title))
     html = client.get(answer.column.get_absolute_url()).text
     assert "<script>alert(1)" not in html
-    assert jsonld_of(html)["headline"] == title
+    (article,) = [n for n in jsonld_of(html)["@graph"] if n["@type"] == "Article"]
+    assert article["headline"] == title
 
 
 def test_every_public_page_has_title_description_canonical_and_social_tags(client):

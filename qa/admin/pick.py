@@ -49,7 +49,7 @@ def pick_for_week(modeladmin, request, queryset):
                 )
                 return HttpResponseRedirect(reverse("admin:qa_column_invite", args=[column.pk]))
     else:
-        form = PickForm(initial={"week": week_next_free(), "title": str(question).rstrip("…")})
+        form = PickForm(initial={"week": week_next_free(), "title": question.proposed_title()})
     return TemplateResponse(
         request,
         "admin/qa/question/pick.html",

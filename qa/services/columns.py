@@ -69,7 +69,7 @@ def column_pick(*, question, week, by, title=None):
         existing = Column.objects.filter(week=week).first()
         if existing is not None:
             raise _week_taken_error(existing)
-        title = (title or "").strip() or str(question).rstrip("…").strip()
+        title = (title or "").strip() or question.proposed_title()
         try:
             # The unique week is the lock: a second editor's insert waits for the first
             # transaction and then fails here, inside its own savepoint.

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ..cache import add_or_raise, get_or_raise
 from ..emails import absolute_url, email_enqueue
 from ..models import Question, body_fingerprint, new_status_token
 from .errors import TransitionNotAllowed
@@ -92,21 +93,23 @@ def _lock_owner():
 def question_submit_lock(fingerprint):
     """
     Take the lock on a question text for this connection's transaction; returns a function
-    that lets it go. Waits while another process holds it; if that takes too long, or the
-    cache fails, the send goes ahead unlocked (with a logged warning).
+    that lets it go. Waits while another process holds it; if that takes too long, the send
+    goes ahead unlocked with a logged warning. If the cache cannot be reached, it goes ahead
+    at once, with one warning: there is no lock to wait for.
     """
     key = f"question-submit:{fingerprint}"
     owner = _lock_owner()
     try:
         for _poll in range(SUBMIT_LOCK_POLLS):
-            if cache.add(key, owner, timeout=SUBMIT_LOCK_SECONDS) or cache.get(key) == owner:
+            taken = add_or_raise(cache, key, owner, SUBMIT_LOCK_SECONDS)
+            if taken or get_or_raise(cache, key) == owner:
                 break
             time.sleep(SUBMIT_LOCK_POLL_SECONDS)
         else:
             logger.warning("A question went ahead without its duplicate lock: still held.")
             return lambda: None
-    except Exception:
-        logger.warning("A question went ahead without its duplicate lock.", exc_info=True)
+    except Exception as error:
+        logger.warning("A question went ahead without its duplicate lock (cache: %s).", error)
         return lambda: None
 
     def release():

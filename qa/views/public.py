@@ -22,9 +22,10 @@ from django.views.decorators.http import require_safe
 
 from .. import images, jsonld, pagecache, selectors
 from ..links import safe_url
-from ..models import Category, Column, Expert
+from ..models import Category, Column, Expert, Publication
 from ..paginators import CappedPaginator
 from ..search import excerpt, highlight, search_columns, search_terms
+from .card import card_url
 
 BROWSER_CACHE_SECONDS = 60
 SEARCH_MAX_PAGES = 50
@@ -206,15 +207,25 @@ def column_detail(request, slug):
 def _column_html(request, column, answers, related):
     # The name the worker draws it under (a digest of what it shows): read, never drawn here.
     share_image_url = images.default_storage.url(images.share_image_name(column, answers))
+    publication = Publication.current()
     return render_to_string(
         "qa/column_detail.html",
         {
+            # Read once for the JSON-LD and the template alike.
+            "publication": publication,
+            "publication_card_url": card_url(publication),
             "column": column,
             "answers": answers,
             "related": related,
             "share_image_url": share_image_url,
             "jsonld": jsonld.script_tag(
-                jsonld.column_graph(column, answers, image_url=share_image_url)
+                jsonld.column_graph(
+                    column,
+                    answers,
+                    publication=publication,
+                    image_url=share_image_url,
+                    logo_url=card_url(publication),
+                )
             ),
             "canonical_url": safe_url(column.source_url)
             or settings.SITE_URL + column.get_absolute_url(),
@@ -261,7 +272,22 @@ def expert_detail(request, slug):
         paginator = Paginator(answers, EXPERT_ANSWERS_PER_PAGE)
         paginator.count = count  # counted with the stamp: no second COUNT(*)
         page_obj = _served_page(request, paginator)
-        context = {"expert": expert, "answers": page_obj.object_list, "page_obj": page_obj}
+        publication = Publication.current()
+        sources = images.headshot_sources(expert)
+        image_url = sources["large"] if sources else ""
+        graph = jsonld.profile_graph(
+            expert, publication=publication, image_url=image_url, logo_url=card_url(publication)
+        )
+        context = {
+            # Read once for the JSON-LD and the template alike.
+            "publication": publication,
+            "publication_card_url": card_url(publication),
+            "expert": expert,
+            "answers": page_obj.object_list,
+            "page_obj": page_obj,
+            "jsonld": jsonld.script_tag(graph),
+            "image_url": image_url,
+        }
         return HttpResponse(render_to_string("qa/expert_detail.html", context, request=request))
 
     return conditional(request, etag=etag, last_modified=changed, render=render)
