@@ -31,7 +31,6 @@ from devdata.scale import statistics_refresh  # noqa: E402
 from qa.models import Column, Expert, Question  # noqa: E402
 from qa.roles import EDITORS, add_to_group  # noqa: E402
 from qa.search import search_columns  # noqa: E402
-from qa.tasks import share_image_refresh  # noqa: E402
 from qa.views.public import PER_PAGE  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -98,12 +97,6 @@ def main():
         .order_by("-published_at")
         .values_list("slug", flat=True)[:ROTATING_COLUMNS]
     )
-    # Share images are drawn when a column is published (a task). generate_data's bulk
-    # inserts publish nothing, so draw them once here, as publication would have; "uncached"
-    # then measures the page render with a cold page cache, not Pillow.
-    undrawn = Column.objects.published().filter(slug__in=columns, share_image="")
-    for column_id in undrawn.values_list("pk", flat=True):
-        share_image_refresh.call(column_id=column_id)
     newest = Column.objects.published().order_by("-published_at").first()
     expert = Expert.objects.filter(answers__column=newest).order_by("pk").first()
     paths = {
@@ -135,9 +128,7 @@ def main():
         client = admin if name == "admin_questions" else reader
         cache.clear()
         if name in PAGE_CACHED:
-            # Fill the page cache. The first rendering on new data may write (the publication's
-            # settings row is made on first use), which makes that copy stale: fill again.
-            client.get(path, secure=True)
+            # Fill the page cache: the count is then of a page served from it.
             client.get(path, secure=True)
         if name == "ask":
             form, _ = count(client, "get", path)

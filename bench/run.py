@@ -8,8 +8,15 @@
 3. starts gunicorn (gunicorn.conf.py) on 127.0.0.1:BENCH_PORT, drives each row with wrk for
    BENCH_DURATION seconds after a one-second warm-up, then 20,000 more requests to see whether
    a worker's memory grows;
-4. prints the table and writes it to bench/results.md; stops gunicorn whatever happens.
+4. prints the table and writes it to bench/results.md; stops gunicorn whatever happens;
+5. measures the page cache under the week's work, each deployment with its own /healthz:
+   300 column pages as served with nobody writing, then while bench/writer.py saves an expert's
+   unpublished draft every 0.5 s and corrects one published column every 10 s; on PostgreSQL
+   with Redis, and on the embedded deployment (SQLite, no Redis; BENCH_EMBEDDED_COLUMNS
+   published columns).
 
+BENCH_PHASES=cache runs step 5 only and replaces its section of bench/results.md. The port,
+the databases and Redis come from BENCH_PORT, BENCH_DATABASE_URL and BENCH_REDIS_URL.
 A page that answers 404 is reported as "not served", without figures.
 """
 
@@ -64,6 +71,23 @@ ROWS = [
     ("ask", "POST /ask/"),
     ("admin_questions", "admin question list (editor)"),
 ]
+CACHE_COLUMNS = 300
+CACHE_ROWS = [
+    ("healthz", "/healthz"),
+    ("column_cached", "a column, cached (one URL), nobody writing"),
+    ("columns_served", f"{CACHE_COLUMNS} columns as served, nobody writing"),
+    (
+        "columns_writing",
+        f"{CACHE_COLUMNS} columns as served; a draft saved every 0.5 s, a correction every 10 s",
+    ),
+]
+CACHE_SECTION = "## The page cache while the week's work goes on"
+PHASES = os.environ.get("BENCH_PHASES", "all")
+EMBEDDED_SCALE = {
+    "BENCH_COLUMNS": os.environ.get("BENCH_EMBEDDED_COLUMNS", "500"),
+    "BENCH_QUESTIONS": "5000",
+    "BENCH_EXPERTS": "100",
+}
 # BENCH_ROWS=home,search measures those rows (and /healthz) only, prints the table and writes
 # nothing: for working on one page. The memory phase runs only in a whole run.
 SELECTED = [name for name in os.environ.get("BENCH_ROWS", "").split(",") if name]
@@ -167,7 +191,7 @@ def server_start(env):
     raise SystemExit("gunicorn did not answer /healthz within 60 seconds")
 
 
-def server_drain(database):
+def server_drain(database, limit=DRAIN_SECONDS):
     """
     Wait until the server has finished the last row's requests: wrk stops sending, but requests
     already queued run on, and a slow row would otherwise starve the next one. Idle is five
@@ -176,7 +200,7 @@ def server_drain(database):
     """
     started = time.monotonic()
     quick = 0
-    while quick < 5 and time.monotonic() - started < DRAIN_SECONDS:
+    while quick < 5 and time.monotonic() - started < limit:
         began = time.monotonic()
         try:
             answered = request("/healthz")[0] == 200
@@ -354,6 +378,118 @@ def row_measure(name, prepared):
     return {"status": status, **wrk(paths, duration=DURATION, **options)}
 
 
+def prepare(env):
+    output = subprocess.run(
+        [PYTHON, "bench/prepare.py"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    ).stdout
+    # The logs share stdout (404s are logged as warnings); the answer is the last line.
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def cache_row(name, paths, env):
+    """One pass to fill the cache, then wrk over ``paths``; with the writer for "writing"."""
+    for path in paths:
+        request(path)
+    writer = None
+    if name == "columns_writing":
+        slug = paths[0].strip("/").split("/")[-1]
+        writer = subprocess.Popen(
+            [PYTHON, "bench/writer.py", slug, str(DURATION + 2)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+    try:
+        wrk(paths, duration=1)
+        figures = {"status": 200, **wrk(paths, duration=DURATION)}
+        if writer is not None:
+            output, _ = writer.communicate(timeout=120)
+            if writer.returncode != 0:
+                raise SystemExit("bench/writer.py failed")
+            figures["writes"] = json.loads(output.strip().splitlines()[-1])
+    finally:
+        if writer is not None:
+            stop(writer)
+    return figures
+
+
+def cache_phase(env, prepared, deployment):
+    """The cache rows on one deployment, with its own /healthz; returns a table."""
+    log(f"page cache rows: {deployment}")
+    server = server_start(env)
+    results = {}
+    try:
+        for name, _ in CACHE_ROWS:
+            if name in ("healthz", "column_cached"):
+                results[name] = row_measure(name, prepared)
+            else:
+                results[name] = cache_row(name, prepared["columns"][:CACHE_COLUMNS], env)
+            server_drain(env["DATABASE_URL"], limit=10)
+    finally:
+        stop(server)
+    healthz = results["healthz"]["rps"]
+    lines = [
+        f"{deployment}:",
+        "",
+        "| page | req/s | p50 ms | p99 ms | × /healthz | errors | writes during the row |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for name, label in CACHE_ROWS:
+        figures = results[name]
+        writes = figures.get("writes")
+        done = (
+            f"{writes['drafts']} drafts, {writes['corrections']} corrections" if writes else "none"
+        )
+        lines.append(
+            f"| {label} | {figures['rps']:.0f} | {figures['p50']:.1f} | {figures['p99']:.1f} "
+            f"| {figures['rps'] / healthz:.2f} | {figures['errors']} | {done} |"
+        )
+    return "\n".join(lines)
+
+
+def cache_phases(env):
+    """Step 5 on each deployment; returns the results section."""
+    prepared = prepare({**env, "BENCH_ROWS": "column_cached"})
+    tables = [cache_phase(env, prepared, "PostgreSQL and Redis")]
+    embedded = {k: v for k, v in env.items() if k != "REDIS_URL"}
+    embedded.update(DATABASE_URL=f"sqlite:///{DATA / 'embedded.sqlite3'}", **EMBEDDED_SCALE)
+    prepared = prepare({**embedded, "BENCH_ROWS": "column_cached"})
+    tables.append(
+        cache_phase(
+            embedded,
+            prepared,
+            f"Embedded: SQLite, no Redis ({prepared['published_columns']} published columns)",
+        )
+    )
+    return (
+        f"{CACHE_SECTION}\n\n"
+        f"gunicorn {WORKERS} workers × {WEB_THREADS} threads; wrk over {CACHE_COLUMNS} column "
+        f"URLs, {DURATION}s per row after a 1s warm-up; each table's ratios are to the /healthz "
+        "measured in the same run. The writer (bench/writer.py) works through the services in "
+        "a process of its own.\n\n" + "\n\n".join(tables) + "\n"
+    )
+
+
+def cache_section_write(section):
+    """Replace the page cache's section of bench/results.md (or add it)."""
+    path = ROOT / "bench" / "results.md"
+    text = path.read_text() if path.exists() else "# Benchmark\n"
+    if CACHE_SECTION in text:
+        start = text.index(CACHE_SECTION)
+        following = text.find("\n## ", start + len(CACHE_SECTION))
+        text = text[:start] + section + (text[following + 1 :] if following != -1 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+
+
 def table(results, prepared, healthz_rps, rows=ROWS):
     lines = [
         "| page | status | req/s | p50 ms | p95 ms | p99 ms | SQL queries | × /healthz | errors |",
@@ -397,16 +533,13 @@ def main():
         env=env,
         check=True,
     )
-    output = subprocess.run(
-        [PYTHON, "bench/prepare.py"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    ).stdout
-    # The logs share stdout (404s are logged as warnings); the answer is the last line.
-    prepared = json.loads(output.strip().splitlines()[-1])
+    if PHASES == "cache":
+        section = cache_phases(env)
+        print(section)
+        cache_section_write(section)
+        log(f"bench: {time.monotonic() - started:.0f}s; written to bench/results.md")
+        return
+    prepared = prepare(env)
     server = server_start(env)
     try:
         boot_rss = {pid: rss_mb(pid) for pid in worker_pids(server)}
@@ -472,6 +605,9 @@ Memory of each web worker over {memory_run["requests"]} rendered requests \
 """
     print(report)
     (ROOT / "bench" / "results.md").write_text(report)
+    section = cache_phases(env)
+    print(section)
+    cache_section_write(section)
     log(f"bench: {time.monotonic() - started:.0f}s; written to bench/results.md")
 
 

@@ -166,10 +166,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# The page cache (qa.pagecache). With Redis, the pages each web process also keeps in its own
-# memory (about 35 kB each; 0 reads every page from Redis). Every process reads the database's
-# record of changes at most every PAGE_CACHE_POLL_SECONDS: a change is served everywhere within it.
-PAGE_CACHE_LOCAL_PAGES = int(env("PAGE_CACHE_LOCAL_PAGES", "500"))
+# The page cache (qa.pagecache): every process reads the database's record of changes at most
+# every PAGE_CACHE_POLL_SECONDS, so a change is served everywhere within that time.
 PAGE_CACHE_POLL_SECONDS = float(env("PAGE_CACHE_POLL_SECONDS", "0.5"))
 
 # Development runs tasks inline; production hands them to `manage.py db_worker`.

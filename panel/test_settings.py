@@ -16,9 +16,6 @@ WHITENOISE_AUTOREFRESH = True
 LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # noqa: F405
 # Every page cache lookup reads the record of changes: query counts do not depend on timing.
 PAGE_CACHE_POLL_SECONDS = 0
-# Pages are kept only in the cache, which each test starts with empty (a per-process copy in
-# front of Redis would outlive it); tests of that copy turn it on.
-PAGE_CACHE_LOCAL_PAGES = 0
 # The provider webhook (an optional extra in production) is installed, so its tests run.
 INSTALLED_APPS = [*INSTALLED_APPS, "anymail"]  # noqa: F405
 ANYMAIL = {"MAILGUN_WEBHOOK_SIGNING_KEY": "test-mailgun-signing-key"}

@@ -24,29 +24,26 @@ as related, its experts and its topic, so correcting one column leaves the other
 cached. A page is stored with the versions of what it depends on, read after rendering; it is
 not stored if ``*`` moved while it rendered.
 
-**Serving.** ``PageCacheMiddleware`` looks the page up (in the default cache, and with Redis in
-a per-process copy in front of it) and serves it if ``*`` still has the version it was stored
-under. Each process reads ``*`` from the database at most every ``PAGE_CACHE_POLL_SECONDS``
-(0.5 s; at once after its own change), so a change committed anywhere, by a web worker, the
-task worker or a command, on any node, is served everywhere within that time. When ``*`` has
-moved, the page's own versions are read (one query) and, if none changed, it is served and
-stamped with the new ``*``. Because the versions live in the database, this holds alike on
-SQLite without Redis and on PostgreSQL with Redis.
+**Serving.** ``PageCacheMiddleware`` looks the page up in the default cache (Redis, or each
+process's memory without it) and serves it if ``*`` still has the version it was stored under.
+Each process reads ``*`` from the database at most every ``PAGE_CACHE_POLL_SECONDS`` (0.5 s;
+at once after its own change), so a change committed anywhere, by a web worker, the task worker
+or a command, on any node, is served everywhere within that time. When ``*`` has moved, the
+page's own versions are read (one query) and, if none changed, it is served and stamped with
+the new ``*``. Because the versions live in the database, this holds alike on SQLite without
+Redis and on PostgreSQL with Redis.
 
 Only canonical addresses are stored: no query string, except ``?page=N`` when the view served
 page N (N > 1; see ``page_served``). A view opts in with ``@cached``.
 """
 
-import collections
 import functools
 import hashlib
 import secrets
-import threading
 from time import monotonic
 
 from django.conf import settings
-from django.core.cache import cache, caches
-from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, transaction
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
@@ -133,39 +130,7 @@ class Generation:
         self.read_at = None
 
 
-class LocalPages:
-    """The pages this process served lately, least recently used out first."""
-
-    def __init__(self):
-        self.pages = collections.OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            entry = self.pages.get(key)
-            if entry is not None:
-                self.pages.move_to_end(key)
-            return entry
-
-    def put(self, key, entry):
-        with self.lock:
-            self.pages[key] = entry
-            self.pages.move_to_end(key)
-            while len(self.pages) > settings.PAGE_CACHE_LOCAL_PAGES:
-                self.pages.popitem(last=False)
-
-    def clear(self):
-        with self.lock:
-            self.pages.clear()
-
-
 generation = Generation()
-local = LocalPages()
-
-
-def _local_copy():
-    """A copy in this process's memory in front of a shared cache; none if it is local."""
-    return settings.PAGE_CACHE_LOCAL_PAGES > 0 and not isinstance(caches["default"], LocMemCache)
 
 
 def _key(name):
@@ -175,9 +140,7 @@ def _key(name):
 def page_get(name):
     """The page stored under ``name`` if nothing it shows has changed since, else None."""
     key = _key(name)
-    entry = local.get(key) if _local_copy() else None
-    if entry is None:
-        entry = cache.get(key)
+    entry = cache.get(key)
     if entry is None:
         return None
     stamp, versions, page = entry
@@ -187,10 +150,7 @@ def page_get(name):
         generation.set(fresh.pop(ANY))
         if fresh != versions:
             return None
-        entry = (generation.value, versions, page)
-        cache.set(key, entry, PAGE_CACHE_SECONDS)
-    if _local_copy():
-        local.put(key, entry)
+        cache.set(key, (generation.value, versions, page), PAGE_CACHE_SECONDS)
     return page
 
 
@@ -204,10 +164,7 @@ def page_set(name, start, depends, page):
     generation.set(stamp)
     if stamp != start:
         return  # something changed while the page rendered: it may show either side
-    entry = (stamp, versions, page)
-    cache.set(_key(name), entry, PAGE_CACHE_SECONDS)
-    if _local_copy():
-        local.put(_key(name), entry)
+    cache.set(_key(name), (stamp, versions, page), PAGE_CACHE_SECONDS)
 
 
 def cached(view):
