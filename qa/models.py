@@ -239,10 +239,6 @@ class Question(TimeStamped):
         self.fingerprint = body_fingerprint(self.body)
         super().save(*args, **kwargs)
 
-    def proposed_title(self):
-        """A column title to start from: the question's opening words, never half a word."""
-        return cut_at_word(self.body, 80).removesuffix("…")
-
     def get_status_url(self):
         """The reader's private link: whoever holds it can see and delete the question."""
         return reverse("qa:question_status", kwargs={"token": self.token})

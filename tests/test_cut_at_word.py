@@ -33,9 +33,6 @@ def test_never_half_a_word(limit):
     assert cut.split() == words[: len(cut.split())]
 
 
-def test_the_proposed_title_and_the_questions_name():
+def test_the_questions_name():
     question = Question(body=LETTER)
-    assert question.proposed_title() == (
-        "My manager wants me to stay late for a meeting at 7pm on Fridays and it comes"
-    )
     assert str(question).endswith("on…")

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from ..emails import absolute_url, email_enqueue
-from ..models import Answer, Column, Expert, Publication, Question
+from ..models import Answer, Column, Expert, Publication, Question, cut_at_word
 from ..pagecache import pages_changed
 from ..selectors import week_of
 from .errors import TransitionNotAllowed
@@ -50,12 +50,7 @@ def title_proposal(body):
     for candidate in [*reversed(questions), *sentences[:1]]:
         if len(candidate) <= TITLE_PROPOSAL_CHARS:
             return candidate
-    words = []
-    for word in text.split(" "):
-        if len(" ".join([*words, word])) > TITLE_PROPOSAL_CHARS:
-            break
-        words.append(word)
-    return " ".join(words).rstrip(",;:—-") or text[:TITLE_PROPOSAL_CHARS]
+    return cut_at_word(text, TITLE_PROPOSAL_CHARS).removesuffix("…")
 
 
 def question_status_url(question):
