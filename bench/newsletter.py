@@ -21,7 +21,6 @@ import os
 import secrets
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +30,7 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from processes import stop  # noqa: E402
+from processes import manage, postgres, start, stop  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -118,34 +117,6 @@ def environment(folder, smtp_port):
     return env
 
 
-def postgres(env, *args):
-    url = urllib.parse.urlparse(env["DATABASE_URL"])
-    options = ["-h", url.hostname or "127.0.0.1", "-p", str(url.port or 5432)]
-    options += ["-U", url.username or "postgres"]
-    return subprocess.run([args[0], *options, *args[1:]], capture_output=True, text=True)
-
-
-def manage(env, *args):
-    result = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if result.returncode:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
-    return result.stdout
-
-
-def start(command, env, log_path):
-    log_file = open(log_path, "a")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=env,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
 def rss_kib(pid):
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -197,7 +168,7 @@ def run():
             "--interval",
             "0.2",
         ]
-        processes["worker"] = start(worker_command, env, folder / "worker.log")
+        processes["worker"] = start(worker_command, env, folder / "worker.log", mode="a")
         results = watch(env, processes, worker_command, folder)
     finally:
         for process in processes.values():
@@ -237,7 +208,7 @@ def watch(env, processes, worker_command, folder):
                 os.kill(processes["worker"].pid, signal.SIGKILL)
                 processes["worker"].wait()
                 log(f"SIGKILL to the worker at {handed:,} handed over; starting a new one")
-                processes["worker"] = start(worker_command, env, folder / "worker.log")
+                processes["worker"] = start(worker_command, env, folder / "worker.log", mode="a")
                 lives.append([])
         else:
             log(f"not finished within {TIMEOUT} s")

@@ -34,7 +34,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from processes import stop  # noqa: E402
+from processes import manage, postgres, start, stop  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -84,35 +84,6 @@ def environment(folder, port):
 
 def database_name(env):
     return urllib.parse.urlparse(env["DATABASE_URL"]).path.lstrip("/")
-
-
-def postgres(env, *args):
-    url = urllib.parse.urlparse(env["DATABASE_URL"])
-    options = ["-h", url.hostname or "127.0.0.1", "-p", str(url.port or 5432)]
-    options += ["-U", url.username or "postgres"]
-    command = [args[0], *options, *args[1:]]
-    return subprocess.run(command, capture_output=True, text=True, check=False)
-
-
-def manage(env, *args):
-    result = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if result.returncode:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
-    return result.stdout
-
-
-def start(command, env, log_path):
-    log_file = open(log_path, "w")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=env,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
 
 
 def fetch(base, path):
