@@ -392,9 +392,14 @@ def prepare(env):
 
 
 def cache_row(name, paths, env):
-    """One pass to fill the cache, then wrk over ``paths``; with the writer for "writing"."""
+    """
+    One pass to fill the cache and two seconds of wrk, so that each worker holds the pages in
+    its own copy (without Redis that copy is the only store); then the row, with the writer
+    for "writing".
+    """
     for path in paths:
         request(path)
+    wrk(paths, duration=2)
     writer = None
     if name == "columns_writing":
         slug = paths[0].strip("/").split("/")[-1]
@@ -406,6 +411,9 @@ def cache_row(name, paths, env):
             text=True,
             start_new_session=True,
         )
+        # Its start-up (Django's setup) is not part of the row.
+        if writer.stdout.readline().strip() != "ready":
+            raise SystemExit("bench/writer.py failed to start")
     try:
         wrk(paths, duration=1)
         figures = {"status": 200, **wrk(paths, duration=DURATION)}

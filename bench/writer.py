@@ -5,7 +5,8 @@ through the services, as the admin would.
 
     python bench/writer.py SLUG SECONDS
 
-SLUG is the published column to correct. Runs for SECONDS, then prints what it did as JSON.
+SLUG is the published column to correct. Prints "ready" once set up, runs for SECONDS from then,
+and prints what it did as JSON.
 """
 
 import datetime
@@ -66,6 +67,7 @@ def main():
     slug, seconds = sys.argv[1], float(sys.argv[2])
     answer, expert_user = draft_ensure()
     column = Column.objects.published().get(slug=slug)
+    print("ready", flush=True)
     drafts = corrections = 0
     started = time.monotonic()
     next_draft, next_correction = started, started + 1.0

@@ -169,6 +169,9 @@ else:
 # The page cache (qa.pagecache): every process reads the database's record of changes at most
 # every PAGE_CACHE_POLL_SECONDS, so a change is served everywhere within that time.
 PAGE_CACHE_POLL_SECONDS = float(env("PAGE_CACHE_POLL_SECONDS", "0.5"))
+# Each process also keeps the pages it served lately, up to this many bytes of page bodies, so a
+# hit needs no round trip to Redis.
+PAGE_CACHE_LOCAL_BYTES = int(env("PAGE_CACHE_LOCAL_BYTES", str(32 * 1024 * 1024)))
 
 # Development runs tasks inline; production hands them to `manage.py db_worker`.
 TASKS = {

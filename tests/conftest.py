@@ -1,16 +1,20 @@
 import pytest
 from django.core.cache import cache
 
+from qa.pagecache import local_pages
+
 from .factories import EditorFactory, ExpertUserFactory
 
 
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
-    """Each test gets a clean cache and its own media folder."""
+    """Each test gets a clean cache (the page cache's copy in this process too) and its own media."""
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
+    local_pages.clear()
     yield
     cache.clear()
+    local_pages.clear()
 
 
 @pytest.fixture

@@ -284,7 +284,12 @@ def test_anonymous_gets_of_every_public_page_write_nothing(editor, site):
 
 
 def stored(path, query=""):
-    return cache.get(pagecache._key(f"{pagecache.PAGE_VERSION}:{path}?{query}")) is not None
+    """In this process's copy; with Redis, in the shared cache as well."""
+    name = f"{pagecache.PAGE_VERSION}:{path}?{query}"
+    local = pagecache.local_pages.get(name) is not None
+    if pagecache._shared() is not None:
+        assert local == (cache.get(pagecache._key(name)) is not None), name
+    return local
 
 
 def test_only_canonical_addresses_are_stored(client, site):
@@ -389,3 +394,48 @@ def test_an_unpublished_column_leaves_every_page_that_showed_it(client, editor, 
     assert client.get(a).status_code == 404
     assert "Column A" not in client.get("/").text
     assert "Column A" not in client.get(site.b.get_absolute_url()).text
+
+
+# -- this process's copy ----------------------------------------------------------------------
+
+
+def page_entry(size):
+    return (1, {}, ([], None, None, b"x" * size))
+
+
+def test_the_process_copy_keeps_the_pages_used_last_within_its_size(settings):
+    settings.PAGE_CACHE_LOCAL_BYTES = 250
+    pages = pagecache.LocalPages()
+    pages.set("a", page_entry(100))
+    pages.set("b", page_entry(100))
+    pages.get("a")
+    pages.set("c", page_entry(100))
+    assert pages.get("b") is None
+    assert pages.get("a") is not None and pages.get("c") is not None
+    pages.set("a", page_entry(50))  # replacing an entry counts its new size only
+    assert pages.size == 150
+    pages.set("huge", page_entry(300))
+    assert pages.get("huge") is None
+    assert pages.size == 150
+
+
+def test_a_hit_in_the_process_copy_asks_nothing_of_the_shared_cache(client, site, monkeypatch):
+    shared = pagecache._shared()
+    if shared is None:
+        pytest.skip("no shared cache: the process's copy is the only one")
+    url = site.a.get_absolute_url()
+    client.get(url)
+    asked = []
+    monkeypatch.setattr(type(shared), "get", lambda self, *args, **kw: asked.append(args))
+    assert served_from_cache(client, url)
+    assert asked == []
+
+
+def test_a_page_another_process_stored_is_served_from_the_shared_cache(client, site):
+    if pagecache._shared() is None:
+        pytest.skip("no shared cache")
+    url = site.a.get_absolute_url()
+    client.get(url)
+    pagecache.local_pages.clear()  # as if another process had rendered it
+    assert served_from_cache(client, url)
+    assert stored(url)
