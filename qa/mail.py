@@ -36,16 +36,21 @@ def reply_to_address():
     return Publication.current().reply_to or settings.EDITOR_EMAIL
 
 
-def automated_message(*, key, to, subject, body, html=None, headers=None):
+def automated_message(
+    *, key, to, subject, body, html=None, headers=None, from_email=None, reply_to=None
+):
     """
     An email ready to ``send()``: plain text ``body`` (and an ``html`` alternative if given),
     to the one address ``to``, with the headers above. ``headers`` adds more (``List-Id``,
-    ``List-Unsubscribe`` …); it cannot replace the ones set here.
+    ``List-Unsubscribe`` …); it cannot replace the ones set here. ``from_email`` and
+    ``reply_to`` replace DEFAULT_FROM_EMAIL and the publication's reply-to (the newsletter has
+    its own).
     """
-    reply_to = reply_to_address()
+    reply_to = reply_to or reply_to_address()
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),
         body=body,
+        from_email=from_email,
         to=[to],
         reply_to=[reply_to] if reply_to else None,
         headers={

@@ -5,11 +5,14 @@ database. Nothing executable reaches the HTML part, the subject stays one header
 message serialises.
 """
 
+import email
+import secrets
+
 import pytest
 
 from qa.markdown import render_markdown
 from qa.models import Answer, Column, Expert, Publication, Question
-from qa.newsletter.render import column_email, envelope, newsletter_message
+from qa.newsletter.render import POLICY, Copies, column_email, envelope, newsletter_message
 
 from .factories import AnswerFactory, ColumnFactory
 from .security import executable_parts, owasp_payloads, xss_payloads
@@ -70,7 +73,54 @@ def test_no_payload_reaches_the_newsletter_email(payloads):
         )
         serialised = message.message().as_bytes()
         assert b"\nX-Injected" not in serialised
+        copies = Copies(
+            subject=subject, html=html, text=text, placeholder=placeholder, envelope=envelope()
+        )
+        data = copies.data(to="reader@example.com", token="t0ken", message_key="k")
+        assert b"\nX-Injected" not in data
+        assert executable_parts(parsed(data).get_body(("html",)).get_content()) == []
         tried += 1
     print(f"\nNewsletter email: {tried} payloads in 10 fields, {len(reached)} reached the HTML")
     assert reached == []
     assert tried == len(payloads())
+
+
+def parsed(data):
+    return email.message_from_bytes(data, policy=email.policy.default)
+
+
+HEADERS = (
+    "Subject", "From", "To", "Reply-To", "Message-ID", "List-Id", "List-Unsubscribe",
+    "List-Unsubscribe-Post", "Auto-Submitted", "Precedence", "MIME-Version",
+)  # fmt: skip
+
+
+def test_each_copy_is_the_email_django_builds_for_that_subscriber():
+    """The fast copy (slots in one flattened message) parses to what Django's API makes."""
+    publication = Publication.current()
+    publication.name = "Carrières — L'hebdo"
+    publication.newsletter_from = "Carrières <column@careers.example>"
+    publication.save()
+    column = ColumnFactory(status=Column.Status.REVIEW, title='Über = "quotes" & ünïcode')
+    long_line = "word " * 400  # one paragraph far past 998 characters
+    AnswerFactory(
+        column=column,
+        body=f".Leading dot\n\nFrom the start\n\ntrailing space \n\n{long_line}\n\n=3D ok",
+    )
+    subject, html, text, placeholder = column_email(column)
+    copies = Copies(
+        subject=subject, html=html, text=text, placeholder=placeholder, envelope=envelope()
+    )
+    for to in ["reader@example.com", "o'hara+news@sub.example.org", "léa@exämple.fr"]:
+        token = secrets.token_urlsafe(24)
+        fast = copies.data(to=to, token=token, message_key=f"newsletter.1.{to}")
+        slow = copies.message(to=to, token=token, message_key=f"newsletter.1.{to}")
+        slow = slow.message(policy=POLICY).as_bytes()
+        assert max(len(line) for line in fast.split(b"\r\n")) <= 998
+        fast, slow = parsed(fast), parsed(slow)
+        for header in HEADERS:
+            assert fast[header] == slow[header], header
+        for kind in ("plain", "html"):
+            assert fast.get_body((kind,)).get_content() == slow.get_body((kind,)).get_content()
+            assert token in fast.get_body((kind,)).get_content()
+        assert token in fast["List-Unsubscribe"]

@@ -15,6 +15,7 @@ from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import connection
 from django.utils import timezone
 
+from qa.mail import message_id
 from qa.models import Column, Delivery, NewsletterSend, Publication, Subscriber
 from qa.newsletter import sending
 from qa.newsletter.render import column_email
@@ -107,7 +108,7 @@ def test_the_email_is_the_column_in_html_and_plain_text(column, after_commit):
     unsubscribe = f"http://127.0.0.1:8000/newsletter/unsubscribe/{reader.token}/"
     assert headers["List-Unsubscribe"] == f"<{unsubscribe}>"
     assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert headers["Message-ID"] == f"<newsletter.{column.pk}.{reader.pk}@127.0.0.1>"
+    assert headers["Message-ID"] == message_id(f"newsletter.{column.pk}.{reader.pk}")
     html = message.alternatives[0].content
     text = message.body
     for part in (html, text):

@@ -24,6 +24,7 @@ continuation, so other tasks (other emails, the periodic tick) take their turn.
 
 import datetime
 import logging
+import re
 import secrets
 import smtplib
 import time
@@ -31,19 +32,22 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.core import mail
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from ..models import Column
-from .models import Delivery, NewsletterSend, Subscriber
-from .render import column_email, envelope, newsletter_message
+from .models import TEST_TOKEN, Delivery, NewsletterSend, Subscriber
+from .render import Copies, column_email, envelope
 from .services import subscriber_rejected
+from .smtp import hand_over
 
 logger = logging.getLogger(__name__)
 
 D = Delivery.Status
+PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9.-]{1,253}")
 REMAINING = [D.QUEUED, D.CLAIMED, D.SENDING]
 
 
@@ -188,22 +192,15 @@ def _finish_if_done(send):
     return send
 
 
-class Outcome:
-    """What became of one handed-over email, recorded with the next delivery's ``sending``."""
-
-    def __init__(self, delivery_id, status, error=""):
-        self.delivery_id, self.status, self.error = delivery_id, status, error
-
-
 def _record(outcome, claim, next_id, now):
     """
     Commit the last email's outcome and the next one's ``sending`` in one statement (so one
-    round trip and one commit per email). Returns whether the next one was marked: not when
-    the send was stopped or its claim was taken for a dead run's.
+    round trip and one commit per email). ``outcome`` is ``(delivery id, status, error)`` or
+    None. Returns whether the next one was marked: not when the send was stopped or its claim
+    was taken for a dead run's.
     """
-    previous = -1 if outcome is None else outcome.delivery_id
-    status = outcome.status if outcome is not None else ""
-    error = outcome.error[:500] if outcome is not None else ""
+    previous, status, error = outcome if outcome is not None else (-1, "", "")
+    error = error[:500]
     sent_at = now if status == D.SENT else None
     table = Delivery._meta.db_table
     with db_connection.cursor() as cursor:
@@ -224,6 +221,30 @@ def _record(outcome, claim, next_id, now):
         )  # fmt: skip
         marked = cursor.rowcount - (outcome is not None)
     return next_id is not None and marked > 0
+
+
+class Ledger:
+    """
+    A batch's record in the database: each email's outcome is committed in the same statement
+    as the next email's ``sending``, so one commit per email.
+    """
+
+    def __init__(self, claim):
+        self.claim, self.outcome = claim, None
+
+    def mark_sending(self, delivery_id):
+        """Commit ``delivery_id`` as being handed over (and the last outcome); False if stopped."""
+        marked = _record(self.outcome, self.claim, delivery_id, timezone.now())
+        self.outcome = None
+        return marked
+
+    def settle(self, delivery_id, status, error):
+        self.outcome = (delivery_id, status, error)
+
+    def flush(self):
+        if self.outcome is not None:
+            _record(self.outcome, self.claim, None, timezone.now())
+            self.outcome = None
 
 
 @contextmanager
@@ -248,11 +269,12 @@ def commits_not_waiting_for_disk():
 
 def _hand_over(connection, message):
     """
-    Hand one email to the mail backend. Returns ``(status, error, permanent_refusal)``.
+    Hand one email to a mail backend other than SMTP (a provider's API, the test outbox).
+    Returns ``(status, error, permanent_refusal)``.
 
-    A refusal the server states (4xx, 5xx) leaves no doubt, so the email is failed (a 5xx also
-    counts toward suppressing the address). Anything else mid-conversation (a dropped
-    connection, a timeout) may have come after the server took it: ``unknown``, never resent.
+    A refusal the backend states leaves no doubt, so the email is failed (a 5xx also counts
+    toward suppressing the address). Anything else mid-call (a dropped connection, a timeout)
+    may have come after the provider took it: ``unknown``, never resent.
     """
     try:
         sent = connection.send_messages([message])
@@ -270,6 +292,32 @@ def _hand_over(connection, message):
     return D.SENT, "", False
 
 
+def deliver(connection, copies, *, to, token, message_key, commit):
+    """
+    One subscriber's copy through the configured mail backend (opened). ``commit()`` records it
+    as handed over and returns False when the send was stopped. With Django's SMTP backend the
+    commit comes after the server has the whole message and before it may deliver it
+    (``smtp.hand_over``): a killed worker neither loses nor doubles it. Any other backend is
+    called after the commit, so an email interrupted mid-call is ``unknown`` and not sent again.
+    Returns ``(status, error, permanent_refusal)``, status ``QUEUED`` when nothing was handed
+    over or recorded (with an empty error when the send was stopped).
+    """
+    if isinstance(connection, SMTPBackend):
+        try:
+            sender = copies.sender or connection.prep_address(copies.envelope["from_email"])
+            copies.sender = sender
+            # A plain ASCII addr-spec is its own envelope address; Django's parse of the
+            # others (0.4 ms each) checks and IDNA-encodes them.
+            recipient = to if PLAIN_ADDRESS.fullmatch(to) else connection.prep_address(to)
+        except ValueError as error:
+            return D.FAILED, f"invalid address: {error}", True
+        data = copies.data(to=to, token=token, message_key=message_key)
+        return hand_over(connection.connection, sender, recipient, data, commit)
+    if not commit():
+        return D.QUEUED, "", False
+    return _hand_over(connection, copies.message(to=to, token=token, message_key=message_key))
+
+
 def send_run(*, send_id, seconds=None, batch_size=None):
     """
     One run of a send: batches until the queue is empty or ``seconds`` have passed (then the
@@ -283,6 +331,7 @@ def send_run(*, send_id, seconds=None, batch_size=None):
     claim = secrets.token_hex(8)
     ends_at = time.monotonic() + seconds
     handed = 0
+    copies = None
     while True:
         send = NewsletterSend.objects.select_related("column").filter(pk=send_id).first()
         if send is None or send.status != NewsletterSend.Status.SENDING:
@@ -295,18 +344,30 @@ def send_run(*, send_id, seconds=None, batch_size=None):
         if not batch:
             _finish_if_done(send)
             return handed
+        if copies is None:  # composed once a run: the send's text and the publication's sender
+            copies = Copies(
+                subject=send.subject,
+                html=send.html,
+                text=send.text,
+                placeholder=send.placeholder,
+                envelope=envelope(),
+            )
         with commits_not_waiting_for_disk():
-            handed += _send_batch(send, batch, claim)
+            handed += _send_batch(send, batch, claim, copies)
         NewsletterSend.objects.filter(pk=send.pk).update(heartbeat_at=timezone.now())
         if time.monotonic() >= ends_at:
             transaction.on_commit(lambda: newsletter_send_run.enqueue(send_id=send_id))
             return handed
 
 
-def _send_batch(send, batch, claim):
-    shared = envelope()
+def _requeue(claim):
+    """What this run claimed and did not hand over goes back to the queue."""
+    Delivery.objects.filter(claim=claim, status=D.CLAIMED).update(status=D.QUEUED, claim="")
+
+
+def _send_batch(send, batch, claim, copies):
     connection = mail.mailers.default
-    outcome = None
+    ledger = Ledger(claim)
     handed = 0
     skipped = [row[0] for row in batch if row[1] is None or row[4] != Subscriber.Status.CONFIRMED]
     if skipped:
@@ -319,47 +380,41 @@ def _send_batch(send, batch, claim):
     try:
         connection.open()
         for delivery_id, subscriber_id, email, token, _status in rows:
-            now = timezone.now()
-            marked = _record(outcome, claim, delivery_id, now)
-            outcome = None
-            if not marked:
-                break
             if time.monotonic() - last_touch > 10:
                 # Still alive: the rest of the batch is not taken for a dead run's.
                 Delivery.objects.filter(claim=claim, status__in=[D.CLAIMED, D.SENDING]).update(
-                    claimed_at=now
+                    claimed_at=timezone.now()
                 )
                 last_touch = time.monotonic()
-            message = newsletter_message(
-                subject=send.subject,
-                html=send.html,
-                text=send.text,
-                placeholder=send.placeholder,
+            status, error, refused = deliver(
+                connection,
+                copies,
                 to=email,
                 token=token,
                 message_key=message_key(send.column_id, subscriber_id),
-                envelope=shared,
+                commit=lambda delivery_id=delivery_id: ledger.mark_sending(delivery_id),
             )
-            status, error, refused = _hand_over(connection, message)
-            outcome = Outcome(delivery_id, status, error)
+            if status == D.QUEUED:
+                # Not handed over (the send stopped, or the connection failed first): this
+                # one and the rest of the batch go back to the queue.
+                if error:
+                    logger.warning("Newsletter send %s: connection lost: %s", send.pk, error)
+                break
+            ledger.settle(delivery_id, status, error)
             if status == D.SENT:
                 handed += 1
             elif refused:
                 subscriber_rejected(subscriber_id=subscriber_id, error=error)
             if status == D.UNKNOWN:
                 logger.warning("Newsletter delivery %s interrupted: %s", delivery_id, error)
-                # The connection is gone: the rest of the batch goes back to the queue.
-                _record(outcome, claim, None, timezone.now())
-                outcome = None
-                Delivery.objects.filter(claim=claim, status=D.CLAIMED).update(
-                    status=D.QUEUED, claim=""
-                )
-                break
-        _record(outcome, claim, None, timezone.now())
+                break  # the connection is gone: the rest of the batch goes back to the queue
+        ledger.flush()
+        _requeue(claim)
     except (smtplib.SMTPException, OSError) as error:
         # Opening the connection failed: nothing of this batch was handed over.
         logger.warning("Newsletter send %s: mail server unavailable: %s", send.pk, error)
-        Delivery.objects.filter(claim=claim, status=D.CLAIMED).update(status=D.QUEUED, claim="")
+        ledger.flush()
+        _requeue(claim)
         raise
     finally:
         connection.close()
@@ -400,9 +455,9 @@ def sends_resume(*, now=None):
 
 def test_send(*, column_id, user_id):
     """
-    Send the column's email to one staff member, as it will go out: the same rendering and
-    headers, its links pointing at a preferences page that belongs to no one. Returns True when
-    the mail backend took it.
+    Send the column's email to one staff member, as it will go out: the same rendering,
+    headers and path to the mail server, its links pointing at a page that says they are a
+    test email's (``TEST_TOKEN``). Returns True when the mail backend took it.
     """
     from django.contrib.auth import get_user_model
 
@@ -411,17 +466,28 @@ def test_send(*, column_id, user_id):
     if column is None or user is None or not user.email:
         return False
     subject, html, text, placeholder = column_email(column)
-    message = newsletter_message(
+    copies = Copies(
         subject=f"[Test] {subject}",
         html=html,
         text=text,
         placeholder=placeholder,
-        to=user.email,
-        token="test-email",  # noqa: S106 - a preferences link that belongs to no one
-        message_key=f"newsletter-test.{column.pk}.{user.pk}.{secrets.token_hex(4)}",
         envelope=envelope(),
     )
-    status, error, _refused = _hand_over(mail.mailers.default, message)
+    connection = mail.mailers.default
+    try:
+        connection.open()
+        status, error, _refused = deliver(
+            connection,
+            copies,
+            to=user.email,
+            token=TEST_TOKEN,
+            message_key=f"newsletter-test.{column.pk}.{user.pk}.{secrets.token_hex(4)}",
+            commit=lambda: True,
+        )
+    except (smtplib.SMTPException, OSError) as error:
+        status, error = D.FAILED, f"{type(error).__name__}: {error}"
+    finally:
+        connection.close()
     if status != D.SENT:
         logger.warning("Test newsletter for column %s not sent: %s", column.pk, error)
     return status == D.SENT

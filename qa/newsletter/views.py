@@ -15,7 +15,7 @@ from ..forms import seconds_since, started_token
 from ..ratelimit import Limit, ask_error_limit, client_address, sender_hash
 from ..views.ask import limited
 from .forms import SubscribeForm, TopicsForm
-from .models import Subscriber
+from .models import TEST_TOKEN, Subscriber
 from .services import (
     NewsletterLinkError,
     subscriber_by_confirm_token,
@@ -106,6 +106,11 @@ def _subscriber(token):
     return Subscriber.objects.filter(token=token).first() if token else None
 
 
+def _test_link(request):
+    """A link of an editor's test email (``TEST_TOKEN``): it belongs to no subscriber."""
+    return render(request, "newsletter/test_link.html", {})
+
+
 def _no_subscription(request):
     return render(request, "newsletter/no_subscription.html", {}, status=404)
 
@@ -118,6 +123,8 @@ def preferences(request, token):
     unsubscribe, erase. Template: ``newsletter/preferences.html``; context: ``subscriber``,
     ``form``, ``saved``.
     """
+    if token == TEST_TOKEN:
+        return _test_link(request)
     subscriber = _subscriber(token)
     if subscriber is None:
         return _no_subscription(request)
@@ -156,6 +163,8 @@ def unsubscribe(request, token):
     and answers 200, with no CSRF token or cookie (a mail provider sends it). A GET only shows
     a button that sends that POST. Template: ``newsletter/unsubscribe.html``.
     """
+    if token == TEST_TOKEN:
+        return _test_link(request)
     subscriber = _subscriber(token)
     if subscriber is None:
         return _no_subscription(request)
