@@ -308,7 +308,7 @@ class PageCacheMiddleware:
         request.get_host()  # a Host not in ALLOWED_HOSTS is refused (400), cached page or not
         try:
             page = page_get(name)
-            start = generation.current() if page is None else None
+            start = generation.value  # ``*`` as page_get just read it, before the view runs
         except (OperationalError, InterfaceError):
             return self.get_response(request)  # the view answers 503
         if page is not None:
