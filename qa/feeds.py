@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 
-from . import selectors
+from . import pagecache, selectors
 from .models import Category, Publication
 
 FEED_LENGTH = 20
@@ -102,6 +102,13 @@ class LatestColumnsFeed(Feed):
     def feed_url(self):
         return absolute("/feed/")
 
+    def get_feed(self, obj, request):
+        # For the page cache: the feed shows its items' columns, the newest published (``lists``).
+        # One instance serves every request, on any thread: the columns come with the items.
+        feed = super().get_feed(obj, request)
+        pagecache.shows(request, columns=[item["column"] for item in feed.items], lists=True)
+        return feed
+
     def columns(self):
         return selectors.column_with_answers(selectors.published_columns())
 
@@ -137,7 +144,7 @@ class LatestColumnsFeed(Feed):
             expert = answer.expert
             if all(author["name"] != expert.name for author in authors):
                 authors.append({"name": expert.name, "uri": absolute(expert.get_absolute_url())})
-        return {"authors": authors}
+        return {"authors": authors, "column": item}
 
 
 class LatestColumnsAtomFeed(LatestColumnsFeed):

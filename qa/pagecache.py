@@ -4,8 +4,8 @@ The page cache: public pages served without running their views, and never stale
 **Changing what readers see.** Code that changes something a public page shows calls
 ``pages_changed`` in the same transaction, saying what changed::
 
-    pages_changed(column=column)               # a published column's text, answers or order
-    pages_changed(column=column, listed=True)  # a column appeared on the site or left it
+    pages_changed(column=column)               # a published column's text, answers, their order
+    pages_changed(column=column, listed=True)  # published, unpublished, (un)featured
     pages_changed(expert=expert)               # an expert's public profile
     pages_changed(topic=category)              # a topic's name or description
     pages_changed()                            # anything else: every page (settings, imports)
@@ -17,12 +17,28 @@ images leave every cached page alone. Writes made outside Django (psql, a restor
 changes at deploy need ``manage.py pages_expire``.
 
 **What a page depends on.** Each change sets a new random version on rows of ``PageVersion``
-named after what it touched: ``column:<id>``, ``expert:<id>``, ``topic:<id>``, ``lists`` (every
-page but the column pages: home, the archive, topics, the panel, profiles, feeds), ``site``
-(every page), and ``*`` (any change). A column page depends on its column, the columns it shows
-as related, its experts and its topic, so correcting one column leaves the others' pages
-cached. A page is stored with the versions of what it depends on, read after rendering; it is
-not stored if ``*`` moved while it rendered.
+named after what it touched: ``column:<id>``, ``expert:<id>``, ``topic:<id>``, ``lists`` (which
+columns are published and in what order, and the names of experts and topics, which many list
+pages show), ``site`` (every page), and ``*`` (any change). Each cached view says what it shows
+with ``shows``, as it renders:
+
+- a column page: its column, the columns it shows as related, its experts and its topic;
+- home: its latest, recent and featured columns, and ``lists``;
+- the archive: the columns of its page, and ``lists``;
+- a topic: the columns of its page and the topic, whose ``topic:<id>`` moves whenever one of
+  its columns is published or unpublished;
+- an expert's profile: the expert, the columns of the answers on its page, and ``lists``;
+- the panel: its experts and ``lists``;
+- a feed: its items' columns, and ``lists``;
+- a page that says nothing: ``lists``.
+
+So a correction to one column (``column:<id>``) renders again the pages that show it and leaves
+every other page cached: the other columns' pages, the other topics, the profiles of experts not
+on it, the panel, and the feeds it is not in. A column published, unpublished, featured or no
+longer (``listed=True``) reaches every list page but the other topics' (``lists``), and the
+column pages of its topic (``topic:<id>``). A change to an expert or a topic reaches the pages
+that show it, and every page that depends on ``lists``. A page is stored with the versions of
+what it depends on, read after rendering; it is not stored if ``*`` moved while it rendered.
 
 **Serving.** ``PageCacheMiddleware`` looks the page up in this process's own copy
 (``local_pages``, the pages it served lately, at most ``PAGE_CACHE_LOCAL_BYTES``), then in the
@@ -76,9 +92,9 @@ def pages_changed(*, column=None, listed=False, expert=None, topic=None):
     """
     names = set()
     if column is not None:
-        names |= {f"column:{column.pk}", LISTS}
+        names.add(f"column:{column.pk}")
         if listed:  # the lists it is in, and its topic's "related" columns, changed
-            names.add(f"topic:{column.category_id}")
+            names |= {f"topic:{column.category_id}", LISTS}
     if expert is not None:
         names |= {f"expert:{expert.pk}", LISTS}
     if topic is not None:
@@ -97,12 +113,17 @@ def pages_changed(*, column=None, listed=False, expert=None, topic=None):
     transaction.on_commit(generation.expire)
 
 
-def shows(request, *, columns=(), experts=(), topics=()):
-    """What a page depends on, if not ``lists``: the column page names its parts."""
+def shows(request, *, columns=(), experts=(), topics=(), lists=False):
+    """
+    What the page being rendered depends on: the columns, experts and topics it shows and, with
+    ``lists``, which columns are published and in what order. A view that never calls it
+    depends on ``lists`` alone.
+    """
     request.page_shows = {
         *(f"column:{c.pk}" for c in columns),
         *(f"expert:{e.pk}" for e in experts),
         *(f"topic:{t.pk}" for t in topics),
+        *([LISTS] if lists else []),
     }
 
 
@@ -308,7 +329,7 @@ class PageCacheMiddleware:
         request.get_host()  # a Host not in ALLOWED_HOSTS is refused (400), cached page or not
         try:
             page = page_get(name)
-            start = generation.current() if page is None else None
+            start = generation.value  # ``*`` as page_get just read it, before the view runs
         except (OperationalError, InterfaceError):
             return self.get_response(request)  # the view answers 503
         if page is not None:

@@ -8,7 +8,7 @@ from .factories import EditorFactory, ExpertUserFactory
 
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
-    """Each test gets a clean cache (the page cache's copy in this process too) and media folder."""
+    """Each test gets a clean cache (the page cache's process copy too) and its own media."""
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
     local_pages.clear()

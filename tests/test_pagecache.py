@@ -91,22 +91,65 @@ def snapshot():
 
 
 def test_a_correction_changes_the_pages_that_show_the_column_and_no_other(client, editor, site):
-    a, b, c = site.a.get_absolute_url(), site.b.get_absolute_url(), site.c.get_absolute_url()
-    lists = ["/", "/columns/", f"/topics/{site.work.slug}/", "/feed/"]
-    lists.append(site.shared.get_absolute_url())
-    cached(client, a, b, c, *lists)
+    work, money = f"/topics/{site.work.slug}/", f"/topics/{site.money.slug}/"
+    # b shows a among its related columns; a's expert is the shared one.
+    showing = [site.a.get_absolute_url(), site.b.get_absolute_url(), "/", "/columns/", work]
+    showing += [site.shared.get_absolute_url(), "/feed/", "/feed/atom/", f"{work}feed/"]
+    # c is in the other topic, b's expert is not on a, and the panel shows no column.
+    others = [site.c.get_absolute_url(), money, f"{money}feed/", "/experts/"]
+    others.append(site.b.answers.get().expert.get_absolute_url())
+    for url in showing:
+        assert "Column A" in client.get(url).text, url
+    for url in others:
+        assert "Column A" not in client.get(url).text, url
+    cached(client, *showing, *others)
 
     services.column_correct(column=site.a, changes={"title": "Column A, corrected"}, by=editor)
 
-    assert not served_from_cache(client, a)
-    assert "Column A, corrected" in client.get(a).text
-    # b shows a among its related columns; the lists show it too.
-    assert "Column A, corrected" in client.get(b).text
-    for url in lists:
+    for url in showing:
+        assert not served_from_cache(client, url), url
         assert "Column A, corrected" in client.get(url).text, url
-    # c, in the other topic, does not show a: it stays cached, as do the pages just rendered.
-    assert served_from_cache(client, c)
-    assert served_from_cache(client, a)
+    for url in others:
+        assert served_from_cache(client, url), url
+    for url in showing:  # rendered again, and stored again
+        assert served_from_cache(client, url), url
+
+
+def test_a_column_featured_by_a_correction_reaches_the_home_page(client, editor, site):
+    ColumnFactory.create_batch(7, published=True, published_at=timezone.now(), category=site.money)
+    cached(client, "/")
+    assert "Column A" not in client.get("/").text  # newer columns fill the recent ones
+    services.column_correct(column=site.a, changes={"is_featured": True}, by=editor)
+    assert "Column A" in client.get("/").text
+
+
+def list_pages(site):
+    work = f"/topics/{site.work.slug}/"
+    return ["/", "/columns/", work, f"{work}feed/", "/feed/", "/feed/atom/"]
+
+
+def test_a_publication_reaches_every_list_page_it_is_in(client, editor, site):
+    profile, money = site.shared.get_absolute_url(), f"/topics/{site.money.slug}/"
+    cached(client, *list_pages(site), profile, "/experts/", money)
+    assert "2 published answers" in client.get("/experts/").text
+    column = ColumnFactory(status=Column.Status.REVIEW, category=site.work, title="New in Work")
+    AnswerFactory(column=column, expert=site.shared)
+    services.column_publish(column=column, by=editor)
+    for url in [*list_pages(site), profile]:
+        assert "New in Work" in client.get(url).text, url
+    assert "3 published answers" in client.get("/experts/").text
+    assert served_from_cache(client, money)  # the other topic's page does not show it
+
+
+def test_an_unpublication_leaves_every_list_page(client, editor, site):
+    profile = site.shared.get_absolute_url()
+    for url in [*list_pages(site), profile]:
+        assert "Column A" in client.get(url).text, url
+    cached(client, *list_pages(site), profile, "/experts/")
+    services.column_unpublish(column=site.a, by=editor, reason="A mistake")
+    for url in [*list_pages(site), profile]:
+        assert "Column A" not in client.get(url).text, url
+    assert "2 published answers" not in client.get("/experts/").text
 
 
 def test_a_publication_changes_its_topics_column_pages_and_not_the_others(client, editor, site):

@@ -15,6 +15,7 @@ from qa import selectors
 from qa.catalogue import columns_import_file
 from qa.demo import SOURCE_COLUMN
 from qa.models import Answer, Column, Publication
+from qa.pagecache import local_pages
 
 from .factories import (
     AnswerFactory,
@@ -25,6 +26,13 @@ from .factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+def clear_page_cache():
+    """No page stored anywhere: neither in the shared cache nor in this process's copy."""
+    cache.clear()
+    local_pages.clear()
+
 
 # The published piece as scraped, kept verbatim beside the tests.
 REFERENCE = Path(__file__).resolve().parent / "reference" / "source-column.txt"
@@ -158,7 +166,7 @@ def test_column_page_query_count_does_not_grow_with_answers(
         AnswerFactory(column=column)
     with django_assert_num_queries(6):
         assert client.get(column.get_absolute_url()).status_code == 200
-    cache.clear()
+    clear_page_cache()
     with django_assert_num_queries(6):
         assert client.get(column.get_absolute_url()).status_code == 200
     with django_assert_num_queries(1):
@@ -422,12 +430,12 @@ def test_expert_profile_pages_its_answers_in_a_fixed_number_of_queries(
         AnswerFactory(expert=expert, column=ColumnFactory(published=True))
     url = expert.get_absolute_url()
     client.get(url)
-    cache.clear()
+    clear_page_cache()
     with django_assert_num_queries(4 + 2):
         assert client.get(url).status_code == 200
     for _ in range(40):
         AnswerFactory(expert=expert, column=ColumnFactory(published=True))
-    cache.clear()
+    clear_page_cache()
     with django_assert_num_queries(4 + 2):
         first = client.get(url).text
     assert first.count('<li>\n      <a href="/columns/') == 20 and "Page 1 of 3" in first

@@ -703,6 +703,7 @@ def column_correct(*, column, changes, by, note=""):
         transition_record(
             action="column_correct", by=by, column=column, note=note, changes=recorded
         )
-        pages_changed(column=column)
+        # Featured or no longer: the home page's featured columns change.
+        pages_changed(column=column, listed="is_featured" in recorded)
         share_image_enqueue(column)
     return column

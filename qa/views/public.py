@@ -125,6 +125,7 @@ def home(request):
             .filter(is_featured=True)
             .exclude(pk=latest.pk if latest else None)[:3]
         )
+        pagecache.shows(request, columns=[*columns, *featured], lists=True)
         return {
             "latest": latest,
             "recent": columns[1:],
@@ -142,11 +143,9 @@ def archive(request):
     """Every published column, newest first. Template: ``qa/archive.html``; ``page_obj``."""
 
     def context():
-        return {
-            "page_obj": _page(
-                request, selectors.published_columns(), paginator_class=ArchivePaginator
-            )
-        }
+        page_obj = _page(request, selectors.published_columns(), paginator_class=ArchivePaginator)
+        pagecache.shows(request, columns=page_obj, lists=True)
+        return {"page_obj": page_obj}
 
     return _list_page(request, "qa/archive.html", context, key="archive")
 
@@ -159,10 +158,10 @@ def category(request, slug):
     columns = selectors.published_columns().filter(category=topic)
 
     def context():
-        return {
-            "category": topic,
-            "page_obj": _page(request, columns, paginator_class=ArchivePaginator),
-        }
+        page_obj = _page(request, columns, paginator_class=ArchivePaginator)
+        # Its columns joining, leaving or moving moves ``topic:<id>``: no need for ``lists``.
+        pagecache.shows(request, columns=page_obj, topics=[topic])
+        return {"category": topic, "page_obj": page_obj}
 
     return _list_page(
         request,
@@ -239,6 +238,7 @@ def _column_html(request, column, answers, related):
 def expert_list(request):
     """The panel: active members, then past contributors. Template: ``qa/expert_list.html``."""
     experts = list(selectors.panel_experts())
+    pagecache.shows(request, experts=experts, lists=True)  # the counts of published answers
     changed = max((e.updated_at for e in experts), default=None)
     etag = _etag("panel", *((e.pk, e.updated_at, e.published_count) for e in experts))
     context = {
@@ -272,6 +272,9 @@ def expert_detail(request, slug):
         paginator = Paginator(answers, EXPERT_ANSWERS_PER_PAGE)
         paginator.count = count  # counted with the stamp: no second COUNT(*)
         page_obj = _served_page(request, paginator)
+        pagecache.shows(
+            request, experts=[expert], columns=[answer.column for answer in page_obj], lists=True
+        )
         publication = Publication.current()
         sources = images.headshot_sources(expert)
         image_url = sources["large"] if sources else ""
