@@ -51,7 +51,8 @@ at once after its own change), so a change committed anywhere, by a web worker, 
 or a command, on any node, is served everywhere within that time. When ``*`` has moved, the
 page's own versions are read (one query) and, if none changed, it is served and stamped with
 the new ``*``. Because the versions live in the database, this holds alike on SQLite without
-Redis and on PostgreSQL with Redis.
+Redis and on PostgreSQL with Redis. When the database cannot be reached, a page stored before is
+served as it was (nothing can change meanwhile); one never stored answers 503.
 
 Only canonical addresses are stored: no query string, except ``?page=N`` when the view served
 page N (N > 1; see ``page_served``). A view opts in with ``@cached``.
@@ -59,6 +60,7 @@ page N (N > 1; see ``page_served``). A view opts in with ``@cached``.
 
 import functools
 import hashlib
+import logging
 import secrets
 import threading
 from collections import OrderedDict
@@ -81,6 +83,7 @@ PAGE_CACHE_SECONDS = 60 * 60
 # Only these paths are looked up in the cache; views under them opt in with ``@cached``.
 CACHED_PREFIXES = ("/columns/", "/topics/", "/experts/", "/feed/")
 ANY = "*"
+logger = logging.getLogger(__name__)
 SITE = "site"
 LISTS = "lists"
 
@@ -241,6 +244,15 @@ def page_get(name):
     return page
 
 
+def page_last_stored(name):
+    """The page last stored under ``name``, whatever changed since; None if never stored."""
+    entry = local_pages.get(name)
+    shared = _shared()
+    if entry is None and shared is not None:
+        entry = shared.get(_key(name))
+    return None if entry is None else entry[2]
+
+
 def page_set(name, start, depends, page):
     """
     Store ``page`` if ``*`` is still at ``start``, as this process knew it before rendering: no
@@ -330,8 +342,17 @@ class PageCacheMiddleware:
         try:
             page = page_get(name)
             start = generation.value  # ``*`` as page_get just read it, before the view runs
-        except (OperationalError, InterfaceError):
-            return self.get_response(request)  # the view answers 503
+        except (OperationalError, InterfaceError) as error:
+            # The record of changes cannot be read, and no change can commit either: the last
+            # page stored is served rather than a 503 (RFC 5861's stale-if-error). A page never
+            # stored gets the view, which answers 503.
+            page = page_last_stored(name)
+            if page is None:
+                return self.get_response(request)
+            logger.warning(
+                "Database unreachable; %s served as last stored: %s", request.path, error
+            )
+            return _replay(request, page)
         if page is not None:
             return _replay(request, page)
         response = self.get_response(request)

@@ -482,3 +482,21 @@ def test_a_page_another_process_stored_is_served_from_the_shared_cache(client, s
     pagecache.local_pages.clear()  # as if another process had rendered it
     assert served_from_cache(client, url)
     assert stored(url)
+
+
+def test_while_the_database_is_down_a_stored_page_is_served_and_others_answer_503(
+    client, site, monkeypatch
+):
+    from django.db import OperationalError
+
+    url = site.a.get_absolute_url()
+    stored_page = client.get(url).content
+
+    def down(names):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(pagecache, "_versions", down)
+    monkeypatch.setattr("qa.selectors.column_for_page", lambda slug: down(()))
+    served = client.get(url)
+    assert served.status_code == 200 and served.content == stored_page
+    assert client.get(site.b.get_absolute_url()).status_code == 503
