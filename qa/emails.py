@@ -19,6 +19,7 @@ lease (EMAIL_SENDING_LEASE_SECONDS: the task run again, or ``emails_retry``) res
 derived from the key (``qa.mail.message_id``), so the provider's logs tell whether it went out.
 """
 
+import hashlib
 import logging
 from datetime import timedelta
 
@@ -33,12 +34,23 @@ from .models import Dispatch
 logger = logging.getLogger(__name__)
 
 
+def secret_digest(secret):
+    """A short digest of a link's token, for an email's key: keys are stored and logged."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:32]
+
+
 def absolute_url(path):
     """A link for an email or a feed: SITE_URL plus the path."""
     return f"{settings.SITE_URL}{path}"
 
 
-def email_enqueue(*, key, to, subject, template, context=None, question=None):
+# What a sent email that held a one-time link keeps of its text.
+ONE_TIME_LINK_SENT = (
+    "This email held a link that works once; its text was removed once it was sent."
+)
+
+
+def email_enqueue(*, key, to, subject, template, context=None, question=None, one_time_link=False):
     """
     Send ``templates/emails/<template>.txt`` to ``to`` once the transaction commits.
 
@@ -47,7 +59,9 @@ def email_enqueue(*, key, to, subject, template, context=None, question=None):
     ``Dispatch`` row, in the caller's transaction (a rolled-back change leaves no email); the
     task is given the row's id only, so the task queue never holds an address or a text.
     ``question`` ties a reader's email to their question, so that erasing the question
-    erases its emails.
+    erases its emails. ``one_time_link``: the text holds a link that works once (a password to
+    set, a subscription to confirm); the row keeps it only until it is sent, and ``key`` must not
+    hold the link's token (use ``secret_digest``), since keys are logged.
     """
     if not to:
         return None
@@ -58,7 +72,16 @@ def email_enqueue(*, key, to, subject, template, context=None, question=None):
     body = render_to_string(f"emails/{template}.txt", context or {})
     # Two queries whether the key is new or not (an INSERT that yields to an existing row).
     Dispatch.objects.bulk_create(
-        [Dispatch(key=key, to=to, subject=subject, body=body, question=question)],
+        [
+            Dispatch(
+                key=key,
+                to=to,
+                subject=subject,
+                body=body,
+                question=question,
+                one_time_link=one_time_link,
+            )
+        ],
         ignore_conflicts=True,
     )
     dispatch = Dispatch.objects.only("pk", "sent_at").get(key=key)
@@ -189,9 +212,10 @@ def dispatch_send(dispatch):
         )
         return False
     dispatch.sent_at, dispatch.sending_at, dispatch.retry_at = timezone.now(), None, None
-    Dispatch.objects.filter(pk=dispatch.pk).update(
-        sent_at=dispatch.sent_at, sending_at=None, retry_at=None
-    )
+    sent = {"sent_at": dispatch.sent_at, "sending_at": None, "retry_at": None}
+    if dispatch.one_time_link:
+        sent["body"] = dispatch.body = ONE_TIME_LINK_SENT
+    Dispatch.objects.filter(pk=dispatch.pk).update(**sent)
     return True
 
 

@@ -574,6 +574,13 @@ class Dispatch(models.Model):
     body = models.TextField(
         blank=True, help_text=_("Rendered once, so every retry sends the very same text.")
     )
+    one_time_link = models.BooleanField(
+        default=False,
+        help_text=_(
+            "The email holds a link that works once (a password to set, a subscription to "
+            "confirm): its text is removed once it is sent."
+        ),
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     sending_at = models.DateTimeField(
         _("handed over at"),

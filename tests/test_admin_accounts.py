@@ -63,3 +63,20 @@ def test_resets_are_throttled_per_sender_and_per_address(
     assert other.status_code == 429
     # Two asks in the same second make the same link: one email, keyed by it.
     assert {tuple(m.to) for m in mail.outbox} == {(expert_a.email,)}
+
+
+def test_a_reset_links_token_is_kept_only_in_the_email_sent(
+    client, expert_a, django_capture_on_commit_callbacks
+):
+    """The stored email and its key (which the logs name) never hold the reset token."""
+    from qa.emails import ONE_TIME_LINK_SENT
+    from qa.models import Dispatch
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(RESET, {"email": expert_a.email})
+    (email,) = mail.outbox
+    token = re.search(r"/admin/reset/[^/]+/([^/\s]+)/", email.body).group(1)
+    (row,) = Dispatch.objects.filter(to=expert_a.email)
+    assert row.sent_at is not None
+    assert token not in row.key and token not in row.body
+    assert row.body == ONE_TIME_LINK_SENT

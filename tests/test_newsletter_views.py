@@ -76,8 +76,12 @@ def test_subscribing_sends_one_confirmation_and_nothing_else(client):
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["reader@example.com"]
     assert CONFIRM_LINK.search(mail.outbox[0].body)
-    # Only a digest of the link's token is stored.
-    assert confirm_token(mail.outbox[0]) not in subscriber.confirm_digest
+    # Only a digest of the link's token is stored: not the token, nor the sent email's text.
+    token = confirm_token(mail.outbox[0])
+    assert token not in subscriber.confirm_digest
+    (stored,) = Dispatch.objects.filter(to="reader@example.com")
+    assert stored.sent_at is not None
+    assert token not in stored.body and token not in stored.key
 
 
 def test_form_errors_name_the_field_and_keep_what_was_typed(client):

@@ -14,7 +14,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from ..emails import absolute_url, email_enqueue
+from ..emails import absolute_url, email_enqueue, secret_digest
 from ..models import Expert
 from ..ratelimit import Limit, client_address, sender_hash
 from ..services.accounts import panel_invitation_tokens
@@ -73,7 +73,7 @@ class StaffPasswordResetForm(PasswordResetForm):
     ):
         path = reverse("password_reset_confirm", args=[context["uid"], context["token"]])
         email_enqueue(
-            key=f"password-reset:{context['uid']}:{context['token']}",
+            key=f"password-reset:{context['uid']}:{secret_digest(context['token'])}",
             to=to_email,
             subject="Reset your password",
             template="password_reset",
@@ -82,6 +82,7 @@ class StaffPasswordResetForm(PasswordResetForm):
                 "reset_url": absolute_url(path),
                 "minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
             },
+            one_time_link=True,
         )
 
 

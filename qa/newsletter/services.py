@@ -110,6 +110,7 @@ def confirmation_email(subscriber, token):
             "confirm_url": absolute_url(reverse("newsletter:confirm", kwargs={"token": token})),
             "hours": hours,
         },
+        one_time_link=True,
     )
 
 

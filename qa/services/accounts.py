@@ -10,7 +10,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from ..emails import absolute_url, email_enqueue
+from ..emails import absolute_url, email_enqueue, secret_digest
 from ..models import Expert
 from ..pagecache import pages_changed
 from ..roles import EDITORS, EXPERTS, add_to_group
@@ -196,7 +196,7 @@ def expert_panel_invite(*, expert, by):
         token = panel_invitation_tokens.make_token(user)
         transition_record(action="expert_panel_invite", by=by, note=f"{expert.name} <{user.email}>")
         email_enqueue(
-            key=f"panel-invitation:{user.pk}:{token}",
+            key=f"panel-invitation:{user.pk}:{secret_digest(token)}",
             to=user.email,
             subject="You are invited to join our expert panel",
             template="panel_invitation",
@@ -206,6 +206,7 @@ def expert_panel_invite(*, expert, by):
                 "welcome_url": absolute_url(reverse("panel_welcome", args=[uid, token])),
                 "days": settings.PASSWORD_RESET_TIMEOUT // (24 * 60 * 60),
             },
+            one_time_link=True,
         )
     return expert
 
