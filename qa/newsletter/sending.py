@@ -26,6 +26,7 @@ import datetime
 import logging
 import re
 import secrets
+import select
 import smtplib
 import time
 from contextlib import contextmanager
@@ -192,51 +193,110 @@ def _finish_if_done(send):
     return send
 
 
-def _record(outcome, claim, next_id, now):
+RECORD_SQL = (
+    "UPDATE {table} SET "
+    "status = CASE WHEN id = %s THEN %s ELSE %s END, "
+    "attempts = CASE WHEN id = %s THEN attempts + 1 ELSE attempts END, "
+    "sent_at = CASE WHEN id = %s THEN %s ELSE sent_at END, "
+    "last_error = CASE WHEN id = %s THEN %s ELSE last_error END "
+    "WHERE id = %s OR (id = %s AND claim = %s AND status = %s)"
+)
+
+
+def _record(outcome, claim, next_id, now, *, commit_unawaited=False):
     """
-    Commit the last email's outcome and the next one's ``sending`` in one statement (so one
+    Record the last email's outcome and the next one's ``sending`` in one statement (so one
     round trip and one commit per email). ``outcome`` is ``(delivery id, status, error)`` or
     None. Returns whether the next one was marked: not when the send was stopped or its claim
     was taken for a dead run's.
+
+    With ``commit_unawaited`` (PostgreSQL), the statement runs in a transaction whose COMMIT is
+    written to the database's socket and not waited for: the caller's next step follows at once,
+    and ``_commit_result()`` reads the answer after it.
     """
     previous, status, error = outcome if outcome is not None else (-1, "", "")
     error = error[:500]
     sent_at = now if status == D.SENT else None
-    table = Delivery._meta.db_table
+    params = [
+        previous, status, D.SENDING,
+        previous,
+        previous, sent_at,
+        previous, error,
+        previous, -1 if next_id is None else next_id, claim, D.CLAIMED,
+    ]  # fmt: skip
+    sql = RECORD_SQL.format(table=Delivery._meta.db_table)
     with db_connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET "  # noqa: S608 - the table name comes from the model
-            "status = CASE WHEN id = %s THEN %s ELSE %s END, "
-            "attempts = CASE WHEN id = %s THEN attempts + 1 ELSE attempts END, "
-            "sent_at = CASE WHEN id = %s THEN %s ELSE sent_at END, "
-            "last_error = CASE WHEN id = %s THEN %s ELSE last_error END "
-            "WHERE id = %s OR (id = %s AND claim = %s AND status = %s)",
-            [
-                previous, status, D.SENDING,
-                previous,
-                previous, sent_at,
-                previous, error,
-                previous, -1 if next_id is None else next_id, claim, D.CLAIMED,
-            ],
-        )  # fmt: skip
-        marked = cursor.rowcount - (outcome is not None)
+        if not commit_unawaited:
+            cursor.execute(sql, params)
+            rowcount = cursor.rowcount
+        else:
+            # One round trip: psycopg's client-side binding sends both statements as one query.
+            try:
+                cursor.execute("BEGIN; " + sql, params)
+                cursor.nextset()  # the UPDATE's result, after BEGIN's
+                rowcount = cursor.rowcount
+            except Exception:
+                cursor.execute("ROLLBACK")
+                raise
+            pgconn = db_connection.connection.pgconn
+            pgconn.send_query(b"COMMIT")
+            while pgconn.flush():  # 0 once all of it is in the socket
+                select.select([], [pgconn.socket], [], 10)
+    marked = rowcount - (outcome is not None)
     return next_id is not None and marked > 0
+
+
+def _commit_result():
+    """Wait for the answer to the COMMIT ``_record(commit_unawaited=True)`` sent."""
+    from psycopg import DatabaseError, pq
+
+    pgconn = db_connection.connection.pgconn
+    while True:
+        pgconn.consume_input()
+        if pgconn.is_busy():
+            select.select([pgconn.socket], [], [], 10)
+            continue
+        result = pgconn.get_result()
+        if result is None:
+            return
+        if result.status != pq.ExecStatus.COMMAND_OK:
+            message = result.error_message.decode("utf-8", "replace")
+            raise DatabaseError(f"The newsletter's record did not commit: {message}")
 
 
 class Ledger:
     """
     A batch's record in the database: each email's outcome is committed in the same statement
     as the next email's ``sending``, so one commit per email.
+
+    On PostgreSQL the commit that marks an email ``sending`` is written and not waited for
+    (``commit_unawaited``): with SMTP, the dot that lets the server deliver the email is written
+    right after it, and the answer read after that (``acknowledged``). A worker killed between
+    the two writes is the only way to lose an email: microseconds, where waiting for the
+    database's answer first left a whole round trip.
     """
 
     def __init__(self, claim):
         self.claim, self.outcome = claim, None
+        # Inside a transaction (a test's) nothing may commit: each record waits as it is made.
+        self.unawaited = db_connection.vendor == "postgresql" and not db_connection.in_atomic_block
 
     def mark_sending(self, delivery_id):
-        """Commit ``delivery_id`` as being handed over (and the last outcome); False if stopped."""
-        marked = _record(self.outcome, self.claim, delivery_id, timezone.now())
+        """Record ``delivery_id`` as being handed over (and the last outcome); False if stopped."""
+        marked = _record(
+            self.outcome,
+            self.claim,
+            delivery_id,
+            timezone.now(),
+            commit_unawaited=self.unawaited,
+        )
         self.outcome = None
         return marked
+
+    def acknowledged(self):
+        """The commit of ``mark_sending`` is done (on PostgreSQL, wait for its answer)."""
+        if self.unawaited:
+            _commit_result()
 
     def settle(self, delivery_id, status, error):
         self.outcome = (delivery_id, status, error)
@@ -292,7 +352,7 @@ def _hand_over(connection, message):
     return D.SENT, "", False
 
 
-def deliver(connection, copies, *, to, token, message_key, commit):
+def deliver(connection, copies, *, to, token, message_key, commit, committed=lambda: None):
     """
     One subscriber's copy through the configured mail backend (opened). ``commit()`` records it
     as handed over and returns False when the send was stopped. With Django's SMTP backend the
@@ -312,8 +372,10 @@ def deliver(connection, copies, *, to, token, message_key, commit):
         except ValueError as error:
             return D.FAILED, f"invalid address: {error}", True
         data = copies.data(to=to, token=token, message_key=message_key)
-        return hand_over(connection.connection, sender, recipient, data, commit)
-    if not commit():
+        return hand_over(connection.connection, sender, recipient, data, commit, committed)
+    marked = commit()
+    committed()
+    if not marked:
         return D.QUEUED, "", False
     return _hand_over(connection, copies.message(to=to, token=token, message_key=message_key))
 
@@ -393,6 +455,7 @@ def _send_batch(send, batch, claim, copies):
                 token=token,
                 message_key=message_key(send.column_id, subscriber_id),
                 commit=lambda delivery_id=delivery_id: ledger.mark_sending(delivery_id),
+                committed=ledger.acknowledged,
             )
             if status == D.QUEUED:
                 # Not handed over (the send stopped, or the connection failed first): this

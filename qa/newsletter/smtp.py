@@ -11,10 +11,10 @@ the dot:
   only claimed, goes back to the queue to be sent once;
 - killed after the dot: the server has it, and the record says it was handed over, so it is
   never sent again;
-- killed between the two: the record says handed over and the server never got the dot. That
-  is the time between the database's answer to the commit and the write of five bytes to a
-  local socket; ``make bench-newsletter`` kills the worker mid-send and counts what the server
-  received.
+- killed between the two: the record says handed over and the server never got the dot. On
+  PostgreSQL the commit is written to the database's socket and its answer read only after the
+  dot is written (``sending.Ledger``), so this is the time between two writes to local sockets;
+  ``make bench-newsletter`` kills the worker mid-send and counts what the server received.
 
 The connection is the one Django's SMTP backend opened (``EMAIL_HOST``, TLS and login as
 configured); only the transaction is written here, with ``smtplib``'s documented calls.
@@ -40,11 +40,13 @@ def _refusal(code, reply):
     return f"{code} {reply.decode('utf-8', 'replace')[:300]}", code >= 500
 
 
-def hand_over(smtp, sender, recipient, data, commit):
+def hand_over(smtp, sender, recipient, data, commit, committed=lambda: None):
     """
     One email, from ``sender`` to ``recipient``, over ``smtp`` (an open ``smtplib.SMTP``).
     ``commit()`` records the email as handed over and returns whether it did (not when the send
     was stopped meanwhile); it runs after the server has the whole message and before the dot.
+    It may return once its commit is on its way to the database, not yet answered:
+    ``committed()``, called right after the dot is written, waits for the answer.
 
     Returns ``(status, error, permanent)``:
 
@@ -78,11 +80,19 @@ def hand_over(smtp, sender, recipient, data, commit):
     except (smtplib.SMTPException, OSError) as error:
         smtp.close()
         return D.QUEUED, f"{type(error).__name__}: {error}", False
-    if not commit():
-        smtp.close()  # the server drops the message it was given
-        return D.QUEUED, "", False
+    marked = commit()
     try:
-        smtp.send(b".\r\n")
+        if not marked:
+            smtp.close()  # the server drops the message it was given
+            return D.QUEUED, "", False
+        try:
+            smtp.send(b".\r\n")
+        except (smtplib.SMTPException, OSError) as error:
+            smtp.close()
+            return D.UNKNOWN, f"{type(error).__name__}: {error}", False
+    finally:
+        committed()
+    try:
         code, reply = smtp.getreply()
     except (smtplib.SMTPException, OSError) as error:
         smtp.close()
