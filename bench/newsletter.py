@@ -252,7 +252,7 @@ def report(results, sink_file):
     print(f"- subscribers: {expected:,}; deliveries by status: {dict(final)}")
     if seconds > 0:
         print(
-            f"- handed over per second, first to last (two kills and restarts included): "
+            f"- handed over per second, first to last (the kills and restarts included): "
             f"{(sent + unknown) / seconds:,.0f} ({sent + unknown:,} in {seconds:,.0f} s)"
         )
     for n, life in enumerate(results["lives"], 1):
