@@ -218,20 +218,15 @@ class Copies:
             "preferences": preferences_url(self.slots["token"]),
             "unsubscribe": unsubscribe_url(self.slots["token"]),
         }
-        template = automated_message(
-            key=self.slots["key"],
-            to=self.slots["to"],
+        template = newsletter_message(
             subject=subject,
-            body=self.slots["text"],
             html=self.slots["html"],
-            from_email=envelope["from_email"],
-            reply_to=envelope["reply_to"],
-            headers={
-                "List-Id": envelope["list_id"],
-                "List-Unsubscribe": f"<{self.urls['unsubscribe']}>",
-                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                "Precedence": "bulk",
-            },
+            text=self.slots["text"],
+            placeholder=placeholder,
+            to=self.slots["to"],
+            token=self.slots["token"],
+            message_key=self.slots["key"],
+            envelope=envelope,
         )
         raw = template.message(policy=POLICY).as_bytes()
         self.message_id_slot = message_id(self.slots["key"]).encode()
