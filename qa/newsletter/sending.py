@@ -34,8 +34,8 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.core import mail
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.db import OperationalError, transaction
 from django.db import connection as db_connection
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -240,8 +240,10 @@ def _record(outcome, claim, next_id, now, *, commit_unawaited=False):
                 raise
             pgconn = db_connection.connection.pgconn
             pgconn.send_query(b"COMMIT")
-            while pgconn.flush():  # 0 once all of it is in the socket
+            while (left := pgconn.flush()) > 0:  # 0 once all of it is in the socket
                 select.select([], [pgconn.socket], [], 10)
+            if left < 0:
+                raise OperationalError("The newsletter's record could not reach the database.")
     marked = rowcount - (outcome is not None)
     return next_id is not None and marked > 0
 
@@ -279,7 +281,12 @@ class Ledger:
     def __init__(self, claim):
         self.claim, self.outcome = claim, None
         # Inside a transaction (a test's) nothing may commit: each record waits as it is made.
-        self.unawaited = db_connection.vendor == "postgresql" and not db_connection.in_atomic_block
+        # Server-side binding cannot send BEGIN and the UPDATE as one query.
+        self.unawaited = (
+            db_connection.vendor == "postgresql"
+            and not db_connection.in_atomic_block
+            and not db_connection.settings_dict["OPTIONS"].get("server_side_binding")
+        )
 
     def mark_sending(self, delivery_id):
         """Record ``delivery_id`` as being handed over (and the last outcome); False if stopped."""
