@@ -31,6 +31,9 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus "%(a)s"'
+# Private links' tokens (a reader's status page, a subscriber's links, password links) are
+# logged as <token> (panel/access_log.py).
+logger_class = "panel.access_log.AccessLogger"
 
 # The TLS proxy in front sets X-Forwarded-Proto; trust it only from the addresses listed.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -439,18 +439,21 @@ LOGGING = {
     "formatters": {
         "line": {"format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s"}
     },
+    # A private link's token (a status page, a subscriber's links) is logged as <token>.
+    "filters": {"private_links": {"()": "qa.logfilters.PrivateLinks"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": "line",
+            "filters": ["private_links"],
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 if ADMINS and not DEBUG:
-    LOGGING["filters"] = {
+    LOGGING["filters"] |= {
         "once_per_interval": {
             "()": "qa.logfilters.OncePerInterval",
             "seconds": int(env("ADMINS_MAIL_INTERVAL_SECONDS", "600")),
@@ -459,7 +462,7 @@ if ADMINS and not DEBUG:
     LOGGING["handlers"]["mail_admins"] = {
         "class": "django.utils.log.AdminEmailHandler",
         "level": "ERROR",
-        "filters": ["once_per_interval"],
+        "filters": ["private_links", "once_per_interval"],
     }
     LOGGING["loggers"]["qa"] = {"handlers": ["console", "mail_admins"], "propagate": False}
 

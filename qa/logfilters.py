@@ -1,7 +1,36 @@
-"""Logging filters for the handlers in settings.LOGGING."""
+"""Logging filters for the handlers in settings.LOGGING, and the redaction gunicorn's too."""
 
 import logging
+import re
 import time
+
+# The paths whose last part is a secret that opens someone's data: a reader's status link, a
+# subscriber's newsletter links, the staff's password links.
+SECRET_IN_PATH = re.compile(
+    r"(/questions/"
+    r"|/newsletter/(?:confirm|preferences|unsubscribe)/"
+    r"|/admin/(?:reset|welcome)/[^/\s?#]+/(?!set-password/))"
+    r"[^/\s?#]+"
+)
+
+
+def redact_private_links(text):
+    """``text`` with the token of every private link in it replaced by ``<token>``."""
+    return SECRET_IN_PATH.sub(r"\1<token>", text)
+
+
+class PrivateLinks(logging.Filter):
+    """
+    A record whose message names a private link (Django's "Not Found: /questions/…", a 503 for
+    a subscriber's page) is logged with ``<token>`` in place of its secret.
+    """
+
+    def filter(self, record):
+        message = record.getMessage()
+        redacted = redact_private_links(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
 
 
 class OncePerInterval(logging.Filter):
