@@ -334,7 +334,7 @@ def commits_not_waiting_for_disk():
                 cursor.execute("RESET synchronous_commit")
 
 
-def _hand_over(connection, message):
+def _hand_to_backend(connection, message):
     """
     Hand one email to a mail backend other than SMTP (a provider's API, the test outbox).
     Returns ``(status, error, permanent_refusal)``.
@@ -384,7 +384,7 @@ def deliver(connection, copies, *, to, token, message_key, commit, committed=lam
     committed()
     if not marked:
         return D.QUEUED, "", False
-    return _hand_over(connection, copies.message(to=to, token=token, message_key=message_key))
+    return _hand_to_backend(connection, copies.message(to=to, token=token, message_key=message_key))
 
 
 def send_run(*, send_id, seconds=None, batch_size=None):
