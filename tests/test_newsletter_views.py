@@ -291,3 +291,17 @@ def test_unknown_subscriber_token(client):
         == 404
     )
     assert client.get("/newsletter/preferences/nope/").status_code == 404
+
+
+def test_a_test_emails_links_open_a_page_that_says_so_and_change_nothing(client):
+    reader = Subscriber.objects.create(
+        email="reader@example.com", status="confirmed", consented_at=timezone.now()
+    )
+    for url in (reverse("newsletter:preferences", args=["test"]),
+                reverse("newsletter:unsubscribe", args=["test"])):  # fmt: skip
+        page = client.get(url)
+        assert page.status_code == 200 and "This link is from a test email" in page.text
+        posted = client.post(url, {"action": "unsubscribe", "List-Unsubscribe": "One-Click"})
+        assert "This link is from a test email" in posted.text
+    reader.refresh_from_db()
+    assert reader.status == Subscriber.Status.CONFIRMED
