@@ -13,6 +13,7 @@ import secrets
 import unicodedata
 
 from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -246,11 +247,18 @@ class Question(TimeStamped):
 
 class ExpertQuerySet(models.QuerySet):
     def published(self):
-        """Public profiles: panel members, and past contributors with a published answer."""
+        """
+        Public profiles: panel members, and past contributors with a published answer. An
+        expert invited to the panel who has not yet set a password (their login's password is
+        Django's unusable one) is not a member yet: public only once they join, or once an
+        answer of theirs is published.
+        """
+        joined = Q(user__isnull=True) | ~Q(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
         # EXISTS, not IN: looking up one profile then probes that expert's answers through
         # their index, instead of collecting the experts of every published answer (65 ms).
         return self.filter(
-            Q(is_active=True) | Exists(Answer.objects.published().filter(expert=OuterRef("pk")))
+            (Q(is_active=True) & joined)
+            | Exists(Answer.objects.published().filter(expert=OuterRef("pk")))
         )
 
 

@@ -197,3 +197,23 @@ def test_a_pending_expert_is_not_offered_for_an_answer_yet(editor_client):
     page = editor_client.get(reverse("admin:qa_column_invite", args=[column.pk])).text
     assert f'value="{expert.pk}"' not in page
     assert "Ruth Tannahill has not joined the panel yet" in page
+
+
+def test_an_invited_expert_joins_the_public_panel_when_they_set_their_password(
+    editor_client, django_capture_on_commit_callbacks
+):
+    expert = add_expert(editor_client)
+    invite(editor_client, expert, django_capture_on_commit_callbacks)
+    reader = Client()
+    assert "Ruth Tannahill" not in reader.get("/experts/").text  # cached while pending
+    assert reader.get(expert.get_absolute_url()).status_code == 404
+    path = LINK.search(mail.outbox[0].body).group(0).removeprefix("http://127.0.0.1:8000")
+    newcomer = Client()
+    form = newcomer.get(path, follow=True)
+    newcomer.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "a long new password 42", "new_password2": "a long new password 42"},
+    )
+    assert "Ruth Tannahill" in reader.get("/experts/").text
+    assert reader.get(expert.get_absolute_url()).status_code == 200
+    assert Transition.objects.filter(action="expert_panel_join", note="Ruth Tannahill").exists()

@@ -266,6 +266,9 @@ PUBLIC_SERVICES = {
     "expert_profile_changed": None,
     "expert_deactivate": "_set_active",
     "expert_reactivate": "_set_active",
+    # A byline given a login is pending (off the panel) until it joins.
+    "expert_email_set": None,
+    "expert_panel_joined": None,
     "answer_move": "answers_reorder",
     "columns_publish_due": "column_publish",
 }
@@ -276,8 +279,8 @@ NOT_PUBLIC_SERVICES = {
     "column_invite", "column_pick", "column_review_start", "column_schedule",
     "column_unschedule", "columns_review_due", "column_publish_problems",
     "editor_account_ensure", "share_image_enqueue", "transition_record",
-    # A login and its invitation to the panel: nothing public until the profile is saved.
-    "expert_email_set", "expert_panel_invite",
+    # The invitation to the panel: nothing public until the expert joins.
+    "expert_panel_invite",
     "week_of",
     # Questions: a picked question's published letter is kept as it is.
     "question_decline", "question_erase", "question_shortlist", "question_spam_mark",

@@ -11,12 +11,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
+from django.db import transaction
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ..emails import absolute_url, email_enqueue, secret_digest
 from ..models import Expert
 from ..ratelimit import Limit, client_address, sender_hash
+from ..services import expert_panel_joined
 from ..services.accounts import panel_invitation_tokens
 
 # The backend that logs an expert in once they have chosen their password: axes' own backend
@@ -48,6 +50,12 @@ class PanelWelcomeView(AdminContextMixin, auth_views.PasswordResetConfirmView):
         if user is None or not user.is_staff:
             return None
         return user
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            expert_panel_joined(user=form.user)
+        return response
 
     def get_success_url(self):
         expert = Expert.objects.filter(user=self.user).first()

@@ -31,6 +31,7 @@ SENTENCES = {
     "question_erase": "The question was erased",
     "expert_login_create": "{who} gave {note} a login",
     "expert_panel_invite": "{who} invited {note} to the panel",
+    "expert_panel_join": "{note} joined the panel",
     "expert_deactivate": "{who} deactivated {note}",
     "expert_reactivate": "{who} reactivated {note}",
 }
@@ -44,6 +45,7 @@ NOTE_IN_SENTENCE = {
 NOTE_IS_NAME = {
     "expert_login_create",
     "expert_panel_invite",
+    "expert_panel_join",
     "expert_deactivate",
     "expert_reactivate",
 }

@@ -10,6 +10,7 @@ from .accounts import (
     expert_deactivate,
     expert_email_set,
     expert_panel_invite,
+    expert_panel_joined,
     expert_reactivate,
 )
 from .answers import (
@@ -88,6 +89,7 @@ __all__ = [
     "expert_deactivate",
     "expert_email_set",
     "expert_panel_invite",
+    "expert_panel_joined",
     "expert_reactivate",
     "question_decline",
     "question_erase",

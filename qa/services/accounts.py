@@ -166,6 +166,21 @@ def expert_email_set(*, expert, email, by):
     expert.user = user
     expert.save(update_fields=["user", "updated_at"])
     transition_record(action="expert_login_create", by=by, note=expert.name)
+    # Invited and not yet joined: off the public panel unless an answer of theirs is published.
+    pages_changed(expert=expert)
+    return expert
+
+
+def expert_panel_joined(*, user):
+    """
+    ``user`` has set the password of their invitation: their profile joins the public panel.
+    Call it in the transaction that saves the password.
+    """
+    expert = Expert.objects.filter(user=user).first()
+    if expert is None:
+        return None
+    transition_record(action="expert_panel_join", by=user, note=expert.name)
+    pages_changed(expert=expert)  # the panel page lists its members
     return expert
 
 
