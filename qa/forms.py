@@ -51,7 +51,34 @@ def started_token_spend(token):
     return False
 
 
-class AskForm(forms.Form):
+class SpamCheckedForm(forms.Form):
+    """
+    A public form's spam checks: a hidden field only bots fill, and a signed timestamp of when
+    the form was drawn. Neither is ever an error: a send that fails one is treated as spam
+    (a question stored as spam, a subscription that sends nothing).
+    """
+
+    website = forms.CharField(
+        label=_("Leave this empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+    started = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["started"] = started_token()
+
+    def spam_reason(self):
+        """
+        Why a valid send looks automated, or ``""``. Call after ``is_valid()``, once per send:
+        it spends the form's timestamp, so the next send with the same one is spam.
+        """
+        return spam_reason(self.cleaned_data)
+
+
+class AskForm(SpamCheckedForm):
     body = forms.CharField(
         label=_("Your question"),
         min_length=30,
@@ -125,25 +152,6 @@ class AskForm(forms.Form):
         required=False,
         help_text=_("We send a link to confirm first. One click in any email stops them."),
     )
-    # Spam checks. Neither is ever an error: a failure stores the question as spam.
-    website = forms.CharField(
-        label=_("Leave this empty"),
-        required=False,
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
-    started = forms.CharField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial["started"] = started_token()
-
-    def spam_reason(self):
-        """
-        Why a valid send looks automated, or ``""``. Call after ``is_valid()``, once per send:
-        it spends the form's timestamp, so the next send with the same one is spam.
-        """
-        return spam_reason(self.cleaned_data)
 
     def clean(self):
         cleaned = super().clean()

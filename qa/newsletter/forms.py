@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..forms import spam_reason, started_token
+from ..forms import SpamCheckedForm
 from ..models import Category
 
 
@@ -24,7 +24,7 @@ class TopicsField(forms.ModelMultipleChoiceField):
         )
 
 
-class SubscribeForm(forms.Form):
+class SubscribeForm(SpamCheckedForm):
     email = forms.EmailField(
         label=_("Your email"),
         max_length=254,
@@ -36,22 +36,6 @@ class SubscribeForm(forms.Form):
         },
     )
     topics = TopicsField()
-    # The same spam checks as /ask/: neither is an error; a failure sends nothing.
-    website = forms.CharField(
-        label=_("Leave this empty"),
-        required=False,
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
-    started = forms.CharField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial["started"] = started_token()
-
-    def spam_reason(self):
-        """Why a valid send looks automated, or ``""``: the same checks as /ask/."""
-        return spam_reason(self.cleaned_data)
 
 
 class TopicsForm(forms.Form):
