@@ -19,7 +19,6 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.staticfiles.storage import staticfiles_storage  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -29,8 +28,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from devdata.scale import statistics_refresh  # noqa: E402
 from qa.models import Column, Expert, Question  # noqa: E402
-from qa.roles import EDITORS, add_to_group  # noqa: E402
 from qa.search import search_columns  # noqa: E402
+from qa.services import editor_account_ensure  # noqa: E402
 from qa.views.public import PER_PAGE  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -71,13 +70,8 @@ def data_ensure():
 
 
 def editor_session():
-    user, created = get_user_model().objects.get_or_create(
-        username="bench-editor", defaults={"is_staff": True}
-    )
-    if created:
-        user.set_unusable_password()
-        user.save()
-        add_to_group(user, EDITORS)
+    # No usable password: the session is made with force_login.
+    user = editor_account_ensure(username="bench-editor", password=None, exists_ok=True)
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     return user, client.cookies["sessionid"].value

@@ -22,12 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "panel.settings")
 django.setup()
 
-from django.contrib.auth import get_user_model  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from qa.models import Answer, Category, Column, Expert, Question  # noqa: E402
-from qa.roles import EXPERTS, add_to_group  # noqa: E402
-from qa.services import answer_save_draft, column_correct  # noqa: E402
+from qa.models import Answer, Category, Column, Question  # noqa: E402
+from qa.services import answer_save_draft, column_correct, expert_account_ensure  # noqa: E402
 
 DRAFT_EVERY = 0.5
 CORRECT_EVERY = 10.0
@@ -35,16 +33,11 @@ CORRECT_EVERY = 10.0
 
 def draft_ensure():
     """An expert's answer on a column still collecting answers: nobody can see it."""
-    user, created = get_user_model().objects.get_or_create(
-        username="bench-expert", defaults={"is_staff": True}
+    # A login with no usable password: the writer calls the services as this expert.
+    expert = expert_account_ensure(
+        username="bench-expert", password=None, name="Bench Expert", exists_ok=True
     )
-    if created:
-        user.set_unusable_password()
-        user.save()
-        add_to_group(user, EXPERTS)
-    expert, _ = Expert.objects.get_or_create(
-        user=user, defaults={"name": "Bench Expert", "slug": "bench-expert"}
-    )
+    user = expert.user
     answer = Answer.objects.filter(expert=expert, column__slug="bench-draft").first()
     if answer is None:
         category = Category.objects.order_by("pk").first()
