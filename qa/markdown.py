@@ -69,16 +69,28 @@ def _is_own_path(url):
     return url.startswith("/") and not url.startswith("//")
 
 
-def sanitize_html(html):
-    """Keep only the allow-listed tags, attributes and URL schemes."""
+def sanitize_html(html, *, url_rewrite=None, link_rel="nofollow noopener", styles=None):
+    """
+    Keep only the allow-listed tags, attributes and URL schemes. For another medium (the
+    newsletter's email): ``url_rewrite`` changes each kept ``href`` and ``src``, ``link_rel``
+    replaces the links' rel, and ``styles`` (tag -> attributes) sets inline styles.
+    """
+
+    def attribute_filter(tag, attribute, value):
+        value = _drop_disguised_schemes(tag, attribute, value)
+        if value is not None and url_rewrite is not None and attribute in {"href", "src"}:
+            return url_rewrite(value)
+        return value
+
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
-        attribute_filter=_drop_disguised_schemes,
-        link_rel="nofollow noopener",
+        attribute_filter=attribute_filter,
+        link_rel=link_rel,
         strip_comments=True,
+        set_tag_attribute_values=styles,
     )
 
 

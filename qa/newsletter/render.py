@@ -21,8 +21,7 @@ from django.template.loader import render_to_string
 
 from ..emails import absolute_url
 from ..mail import automated_message, message_id
-from ..markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, ALLOWED_URL_SCHEMES
-from ..markdown import _drop_disguised_schemes as page_attribute_filter
+from ..markdown import sanitize_html
 from ..models import Answer, Publication
 from .services import preferences_url, unsubscribe_url
 
@@ -40,26 +39,15 @@ ANSWER_STYLES = {
 }
 
 
-def _email_attribute_filter(tag, attribute, value):
-    value = page_attribute_filter(tag, attribute, value)
-    if value is None:
-        return None
-    if attribute in {"href", "src"} and value.startswith("/") and not value.startswith("//"):
-        return absolute_url(value)
-    return value
+def _absolute(url):
+    """A link in an email leads to the site: a path on it becomes a whole URL."""
+    return absolute_url(url) if url.startswith("/") and not url.startswith("//") else url
 
 
 def answer_html(body_html):
     """An answer's sanitised HTML for an email: same allow-list, absolute links, inline styles."""
-    return nh3.clean(
-        body_html or "",
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=ALLOWED_URL_SCHEMES,
-        attribute_filter=_email_attribute_filter,
-        link_rel="noopener",
-        strip_comments=True,
-        set_tag_attribute_values=ANSWER_STYLES,
+    return sanitize_html(
+        body_html or "", url_rewrite=_absolute, link_rel="noopener", styles=ANSWER_STYLES
     )
 
 
