@@ -11,14 +11,14 @@ import contextlib
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import threading
 import time
 
 import pytest
 
-from .test_production import GUNICORN, PYTHON, ROOT, WEB_PORT, SMTPServer, process, wait_for
+from .processes import GUNICORN, PYTHON, ROOT, free_port, process, wait_for
+from .test_production import WEB_PORT, SMTPServer
 
 pytestmark = [
     pytest.mark.slow,
@@ -27,12 +27,6 @@ pytestmark = [
         reason="needs Debian's pg_createcluster, run as root",
     ),
 ]
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def run(*args, check=True, timeout=120):

@@ -8,7 +8,6 @@ import datetime
 import email
 import email.policy
 import smtplib
-import socket
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -20,6 +19,7 @@ from qa.newsletter import sending
 from qa.newsletter.services import preferences_url, unsubscribe_url
 
 from .factories import AnswerFactory, ColumnFactory
+from .processes import free_port
 
 # Committed for real: on PostgreSQL the send's commits are written and answered later, which a
 # test's enclosing transaction would not allow.
@@ -44,9 +44,7 @@ class Sink:
 
 @pytest.fixture
 def sink(settings):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = Sink()
     controller = Controller(server, hostname="127.0.0.1", port=port)
     controller.start()

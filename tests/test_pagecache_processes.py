@@ -11,26 +11,16 @@ is set). Every process started is stopped, and every wait is bounded.
 import os
 import re
 import secrets
-import signal
-import socket
 import subprocess
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
-GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+from .processes import GUNICORN, PYTHON, ROOT, free_port, process, wait_for
+
 CORRECTED = "Corrected in another process"
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def base_env(database_url, redis_url=None):
@@ -67,25 +57,17 @@ def served_everywhere_within_a_second(env, tmp_path):
     manage(env, "load_demo")
     port = free_port()
     server_env = {**env, "WEB_CONCURRENCY": "2", "GUNICORN_BIND": f"127.0.0.1:{port}"}
-    log = (tmp_path / "gunicorn.log").open("wb")
-    server = subprocess.Popen(  # noqa: S603
-        [GUNICORN, "-c", "gunicorn.conf.py", "panel.wsgi"],
-        cwd=ROOT,
-        env=server_env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
+    command = [GUNICORN, "-c", "gunicorn.conf.py", "panel.wsgi"]
+    with process(command, server_env, tmp_path / "gunicorn.log"):
         site = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
+
+        def answers():
             try:
-                get(f"{site}/healthz")
-                break
+                return bool(get(f"{site}/healthz"))
             except OSError:
-                assert time.monotonic() < deadline, (tmp_path / "gunicorn.log").read_text()
-                time.sleep(0.1)
+                return False
+
+        wait_for(answers, timeout=60, what="gunicorn")
         slug = re.search(r'href="/columns/([^"/?]+)/"', get(f"{site}/")).group(1)
         page = f"{site}/columns/{slug}/"
         for _ in range(30):  # both workers render it once, then serve it from their caches
@@ -103,14 +85,6 @@ def served_everywhere_within_a_second(env, tmp_path):
         time.sleep(1.0)
         pages = [get(page) for _ in range(20)] + [get(f"{site}/") for _ in range(10)]
         assert all(CORRECTED in html for html in pages)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
-        log.close()
 
 
 def test_sqlite_without_redis(tmp_path):

@@ -7,7 +7,6 @@ Slow (processes start, static files are collected): run by ``make security``, sk
 DATABASE_URL is PostgreSQL. Every wait is bounded, and every process started is stopped.
 """
 
-import contextlib
 import datetime
 import os
 import random
@@ -17,13 +16,11 @@ import socket
 import socketserver
 import subprocess
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from http.cookies import SimpleCookie
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -33,10 +30,8 @@ from qa.models import Answer, Column, Dispatch, Question
 from qa.periodic import tasks_reclaim_stalled
 
 from .factories import AnswerFactory, CategoryFactory, ColumnFactory, ExpertUserFactory
+from .processes import GUNICORN, PYTHON, ROOT, process, wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
-GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 WEB_PORT = int(os.environ.get("SECURITY_WEB_PORT", "8017"))
 SMTP_PORT = int(os.environ.get("SECURITY_SMTP_PORT", "8007"))
 
@@ -49,15 +44,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("committed_roles"),
 ]
-
-
-def wait_for(condition, *, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 @pytest.fixture(scope="module")
@@ -99,25 +85,6 @@ def production_env(static_root, tmp_path):
             timeout=120,
         )
     return env
-
-
-@contextlib.contextmanager
-def process(args, env, log):
-    """A child process in its own group, always stopped (SIGKILL after 10 s of SIGTERM)."""
-    with log.open("ab") as output:
-        child = subprocess.Popen(  # noqa: S603
-            args, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        yield child
-    finally:
-        if child.poll() is None:
-            os.killpg(child.pid, signal.SIGTERM)
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(child.pid, signal.SIGKILL)
-                child.wait(timeout=10)
 
 
 def http(path, *, data=None, headers=None):
