@@ -16,6 +16,9 @@ SECRET_IN_PATH = re.compile(
 
 def redact_private_links(text):
     """``text`` with the token of every private link in it replaced by ``<token>``."""
+    # Plain substring tests first: gunicorn's logger passes every value of every request here.
+    if "/questions/" not in text and "/newsletter/" not in text and "/admin/" not in text:
+        return text
     return SECRET_IN_PATH.sub(r"\1<token>", text)
 
 
